@@ -1,0 +1,47 @@
+# autograd-course: `make lab` to learn, `make test` to check everything.
+# Both create .venv on first use (Python 3.10+ as python3, or PYTHON=...).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+PORT   ?= 8888
+
+.PHONY: lab test test-quick lint bench bench-smoke clean
+
+# The course environment: the package, JupyterLab, nbgrader's student side, widgets.
+$(VENV)/.course: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -U pip
+	$(PIP) install -q -e '.[course]'
+	touch $@
+
+# The test environment adds the oracle (PyTorch CPU, exactly 2.13.0) and the benchmark peers.
+$(VENV)/.test: $(VENV)/.course
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[course,test,bench]'
+	touch $@
+
+lab: $(VENV)/.course
+	$(VENV)/bin/jupyter lab --notebook-dir=course --port=$(PORT) \
+		$(if $(filter 0,$(shell id -u)),--allow-root,)
+
+test: $(VENV)/.test
+	$(PY) -m pytest
+
+# A quick loop for development: library tests only, fewer hypothesis examples.
+test-quick: $(VENV)/.test
+	$(PY) -m pytest -q -x -m "not slow and not notebooks and not browser" \
+		--hypothesis-profile=quick --ignore=tests/notebooks
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check autograd_lib tests benchmarks
+
+bench: $(VENV)/.test
+	$(PY) -m benchmarks.run
+
+bench-smoke: $(VENV)/.test
+	$(PY) -m benchmarks.run --smoke
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,65 @@
+"""autograd_lib: a small tensor-autograd library with PyTorch's API, on NumPy and CuPy.
+
+    import autograd_lib as torch
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x ** 2 + 3 * x + 1
+    y.backward()
+    print(x.grad)          # tensor(7.)
+
+Where to read: ``tensor.py`` (the Tensor), ``autograd/graph.py`` (nodes), ``autograd/engine.py``
+(the backward pass), ``ops/`` (each op with its derivative), ``grad_mode.py`` (no_grad),
+``nn/`` and ``optim/`` (models and optimizers), ``backend.py`` (NumPy or CuPy).
+"""
+
+from . import _methods  # noqa: F401  (attaches ops to Tensor as methods and operators)
+from . import autograd, cuda, return_types
+from ._dtype import (
+    bool, double, dtype, float, float16, float32, float64, half, int, int8, int16, int32, int64,
+    long, short, uint8,
+)
+from .backend import device
+from .creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    manual_seed, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
+    seed, tensor, zeros, zeros_like,
+)
+from .grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled,
+)
+from .ops import *  # noqa: F401,F403  (add, mul, exp, matmul, sum, cat, ... as functions)
+from .ops import return_types as _rt  # noqa: F401
+from .tensor import Size, Tensor, is_tensor
+
+from . import nn, optim  # noqa: E402,I001  (they build on everything above)
+
+__version__ = "0.1.0"
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
+
+
+def get_default_dtype():
+    return float32
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """Change how tensors print (as ``torch.set_printoptions``; ``profile='default'`` resets)."""
+    from . import _formatting as f
+
+    if profile == "default":
+        f.PRECISION, f.THRESHOLD, f.EDGEITEMS, f.LINEWIDTH = 4, 1000, 3, 80
+    for name, value in (("PRECISION", precision), ("THRESHOLD", threshold),
+                        ("EDGEITEMS", edgeitems), ("LINEWIDTH", linewidth)):
+        if value is not None:
+            setattr(f, name, value)
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__

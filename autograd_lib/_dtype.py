@@ -1,0 +1,148 @@
+"""Data types, and PyTorch's rules for the dtype of a result (type promotion).
+
+A dtype is a thin, named wrapper around a NumPy dtype: `autograd_lib.float32` wraps
+`numpy.float32`. CuPy uses the same NumPy dtypes, so one table serves both backends.
+"""
+
+import builtins
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type, printed as ``autograd_lib.float32`` (PyTorch prints ``torch.float32``)."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name, np_dtype, rank):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "if"
+        self.itemsize = self.np.itemsize
+        self._rank = rank  # position in the promotion lattice bool < ints < floats
+
+    def __repr__(self):
+        return f"autograd_lib.{self.name}"
+
+    def __reduce__(self):  # pickle by name, so dtypes stay singletons
+        return (_by_name, (self.name,))
+
+    def to_complex(self):  # pragma: no cover - complex dtypes are out of scope
+        raise NotImplementedError("complex dtypes are not supported")
+
+
+bool = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 2)
+int16 = dtype("int16", np.int16, 3)
+int32 = dtype("int32", np.int32, 4)
+int64 = dtype("int64", np.int64, 5)
+float16 = dtype("float16", np.float16, 6)
+float32 = dtype("float32", np.float32, 7)
+float64 = dtype("float64", np.float64, 8)
+
+# PyTorch's aliases.
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+_FROM_NUMPY = {d.np: d for d in ALL}
+_NAMES = {d.name: d for d in ALL}
+
+
+def _by_name(name):
+    return _NAMES[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The autograd_lib dtype of a NumPy (or CuPy) array's dtype."""
+    try:
+        return _FROM_NUMPY[np_dtype]
+    except KeyError:
+        d = np.dtype(np_dtype)
+        if d in _FROM_NUMPY:
+            return _FROM_NUMPY[d]
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{d.name}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def to_dtype(d):
+    """Accept an autograd_lib dtype, a NumPy dtype or a Python type and return our dtype."""
+    if d is None or isinstance(d, dtype):
+        return d
+    if d is builtins.float:
+        return float32
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool
+    return from_numpy_dtype(np.dtype(d))
+
+
+# ---------------------------------------------------------------------------------------------
+# Type promotion, as PyTorch does it (c10/core/ScalarType.h and TensorIterator's result type).
+#
+# Operands are of three kinds, in order of priority: tensors with dimensions, zero-dimensional
+# tensors, and Python numbers. A lower-priority operand can only change the result's dtype if
+# it belongs to a higher *category* (bool < integer < floating). So
+#   ones(3, dtype=float32) * tensor(2.0, dtype=float64)  -> float32  (0-d loses to dim)
+#   ones(3, dtype=int64) * 2.5                          -> float32  (Python float: default)
+# ---------------------------------------------------------------------------------------------
+
+
+def _category(d):
+    return 0 if d is bool else (2 if d.is_floating_point else 1)
+
+
+def promote_types(a, b):
+    """The smallest dtype both ``a`` and ``b`` convert to (PyTorch's ``promote_types``)."""
+    if a is None:
+        return b
+    if b is None or a is b:
+        return a
+    hi, lo = (a, b) if a._rank >= b._rank else (b, a)
+    # uint8 with a signed integer needs a signed type that holds both.
+    if lo is uint8 and hi in (int8,):
+        return int16
+    return hi
+
+
+def _combine(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if _category(lower) > _category(higher):
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """The dtype of an elementwise operation on ``operands`` (tensors and Python numbers)."""
+    dim_dt = zero_dt = scalar_dt = None
+    for op in operands:
+        d = getattr(op, "dtype", None)
+        if isinstance(d, dtype):
+            if op.ndim:
+                dim_dt = promote_types(dim_dt, d)
+            else:
+                zero_dt = promote_types(zero_dt, d)
+        else:
+            scalar_dt = promote_types(scalar_dt, scalar_dtype(op))
+    return _combine(dim_dt, _combine(zero_dt, scalar_dt))
+
+
+def scalar_dtype(value):
+    """The dtype PyTorch gives a Python number: bool, int64, or the default float32."""
+    if isinstance(value, builtins.bool):
+        return bool
+    if isinstance(value, builtins.int):
+        return int64
+    if isinstance(value, builtins.float):
+        return float32
+    if isinstance(value, (np.generic, np.ndarray)):
+        return from_numpy_dtype(value.dtype)
+    raise TypeError(f"unsupported operand type: {type(value).__name__}")

@@ -1,0 +1,168 @@
+"""Attach the ops to ``Tensor`` as methods and Python operators (``x.exp()``, ``x * y``).
+
+Kept apart from ``tensor.py`` so the class reads as "what a tensor *is*" and this file as
+"what you can *do* with one".
+"""
+
+import operator
+
+import numpy as np
+
+from . import ops
+from .backend import CPU, to_device
+from .grad_mode import _state
+from .tensor import Tensor, _inplace
+
+
+def _r(fn):
+    """The reflected form of a binary op: ``other <op> self``."""
+    return lambda self, other: fn(other, self)
+
+
+_METHODS = {
+    # arithmetic
+    "add": ops.add, "sub": ops.sub, "subtract": ops.sub, "mul": ops.mul, "multiply": ops.mul,
+    "div": ops.div, "divide": ops.div, "true_divide": ops.div, "pow": ops.pow, "neg": ops.neg,
+    "negative": ops.neg, "reciprocal": ops.reciprocal, "square": ops.square,
+    # elementwise
+    "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs, "absolute": ops.abs,
+    "sin": ops.sin, "cos": ops.cos, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu,
+    "clamp": ops.clamp, "clip": ops.clip,
+    "eq": ops.eq, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt, "ge": ops.ge,
+    "logical_and": ops.logical_and, "logical_or": ops.logical_or, "logical_not": ops.logical_not,
+    "logical_xor": ops.logical_xor, "isnan": ops.isnan, "isfinite": ops.isfinite,
+    "allclose": ops.allclose, "isclose": ops.isclose, "equal": ops.equal,
+    # linear algebra
+    "matmul": ops.matmul, "mm": ops.mm, "dot": ops.dot, "mv": ops.mv, "bmm": ops.bmm,
+    "outer": ops.outer,
+    # reductions
+    "sum": ops.sum, "mean": ops.mean, "max": ops.max, "min": ops.min, "prod": ops.prod,
+    "norm": ops.norm, "argmax": ops.argmax, "argmin": ops.argmin, "amax": ops.amax,
+    "amin": ops.amin, "maximum": ops.maximum, "minimum": ops.minimum,
+    # shape
+    "reshape": ops.reshape, "view": ops.view, "view_as": ops.view_as,
+    "reshape_as": ops.reshape_as, "flatten": ops.flatten, "ravel": ops.ravel,
+    "transpose": ops.transpose, "swapaxes": ops.swapaxes, "swapdims": ops.swapdims, "t": ops.t,
+    "permute": ops.permute, "squeeze": ops.squeeze, "unsqueeze": ops.unsqueeze,
+    "expand": ops.expand, "expand_as": ops.expand_as, "clone": ops.clone,
+    "contiguous": ops.contiguous, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    # Python operators
+    "__add__": ops.add, "__radd__": ops.add, "__sub__": ops.sub, "__rsub__": ops.rsub,
+    "__mul__": ops.mul, "__rmul__": ops.mul, "__truediv__": ops.div,
+    "__rtruediv__": _r(ops.div), "__pow__": ops.pow, "__rpow__": _r(ops.pow),
+    "__matmul__": ops.matmul, "__rmatmul__": _r(ops.matmul), "__neg__": ops.neg,
+    "__abs__": ops.abs, "__eq__": ops.eq, "__ne__": ops.ne, "__lt__": ops.lt, "__le__": ops.le,
+    "__gt__": ops.gt, "__ge__": ops.ge, "__and__": ops.bitwise_and, "__or__": ops.bitwise_or,
+    "__xor__": ops.bitwise_xor, "__invert__": ops.bitwise_not, "__rand__": ops.bitwise_and,
+    "__ror__": ops.bitwise_or, "__getitem__": ops.getitem, "__setitem__": ops.setitem,
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.__hash__ = lambda self: id(self)  # __eq__ is elementwise, so hash by identity
+Tensor.__pos__ = lambda self: self
+Tensor.where = lambda self, condition, other: ops.where(condition, self, other)
+Tensor.T = property(ops.numpy_T)
+Tensor.mT = property(ops.mT)
+Tensor.__floordiv__ = lambda self, other: ops.div(self, other, rounding_mode="floor")
+Tensor.__rfloordiv__ = lambda self, other: ops.div(_as(other, self), self, rounding_mode="floor")
+
+
+def _as(value, like):
+    from .creation import tensor
+
+    return value if isinstance(value, Tensor) else tensor(value, device=like.device)
+
+
+# -- in-place operations ----------------------------------------------------------------------
+
+_IOPS = {"add": operator.iadd, "sub": operator.isub, "mul": operator.imul, "div": operator.itruediv}
+
+
+def _fast_inplace(name, op):
+    """``x.add_(y)``: with nothing to record, write straight into x's array (one pass);
+    otherwise fall back to the recorded out-of-place op (``Tensor._set_``)."""
+    recorded = _inplace(op)
+    iop = _IOPS[name]
+
+    def method(self, other, *, alpha=1):
+        if _state.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)):
+            return recorded(self, other, alpha=alpha) if name in ("add", "sub") else recorded(
+                self, other)
+        od = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor) and other._dev is not self._dev and other._data.ndim:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{self._dev} and {other._dev}!"
+            )
+        if alpha != 1:
+            od = od * alpha
+        d = self._data
+        if not isinstance(d, np.ndarray) and self._dev is CPU:  # a NumPy scalar: rebind
+            self._data = np.asarray(iop(d, od), dtype=d.dtype)
+        else:
+            try:
+                iop(d, od)
+            except TypeError as exc:  # e.g. a float result into an integer tensor
+                raise RuntimeError(
+                    f"result type can't be cast to the desired output type {self.dtype}"
+                ) from exc
+            except ValueError:
+                raise RuntimeError(
+                    f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                    f"{list(np.broadcast_shapes(d.shape, np.shape(od)))}"
+                ) from None
+        self._version[0] += 1
+        return self
+
+    method.__name__ = name + "_"
+    return method
+
+
+for _name in ("add", "sub", "mul", "div"):
+    _m = _fast_inplace(_name, getattr(ops, _name))
+    setattr(Tensor, _name + "_", _m)
+    setattr(Tensor, f"__i{_name if _name != 'div' else 'truediv'}__", _m)
+
+Tensor.add_.__doc__ = "In-place ``self += alpha * other``; returns self."
+
+for _name in ("pow", "clamp", "relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log"):
+    _op = getattr(ops, _name)
+    if _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log"):
+        def _unary_inplace(self, _op=_op):
+            self._check_inplace()
+            return self._set_(_op(self))
+
+        _unary_inplace.__name__ = _name + "_"
+        setattr(Tensor, _name + "_", _unary_inplace)
+    elif _name == "clamp":
+        def _clamp_(self, min=None, max=None):
+            self._check_inplace()
+            return self._set_(ops.clamp(self, min, max))
+
+        Tensor.clamp_ = _clamp_
+    else:
+        Tensor.pow_ = _inplace(ops.pow)
+
+
+def _uniform_(self, a=0.0, b=1.0):
+    from . import creation
+
+    values = creation._rng.uniform(a, b, self._data.shape).astype(self._data.dtype)
+    self._version[0] += 1
+    self._data[...] = values if self._dev is CPU else to_device(values, self._dev)
+    return self
+
+
+def _normal_(self, mean=0.0, std=1.0):
+    from . import creation
+
+    values = (mean + std * creation._rng.standard_normal(self._data.shape)).astype(self._data.dtype)
+    self._version[0] += 1
+    self._data[...] = values if self._dev is CPU else to_device(values, self._dev)
+    return self
+
+
+Tensor.uniform_ = _uniform_
+Tensor.normal_ = _normal_

@@ -1,0 +1,141 @@
+"""``gradcheck``: compare autograd's gradients with finite differences.
+
+For each input element x_j, the numerical derivative is the central difference
+
+    (f(x + eps e_j) - f(x - eps e_j)) / (2 eps)
+
+whose error shrinks like eps^2. Autograd's derivative (the analytical Jacobian) is built one
+row at a time with ``autograd.grad`` and a one-hot ``grad_outputs``. If the two Jacobians differ
+by more than ``atol + rtol * |numerical|`` anywhere, ``gradcheck`` says where and by how much.
+Use float64 inputs: in float32 round-off swamps the comparison.
+"""
+
+import warnings
+
+import numpy as np
+
+from .. import grad_mode
+from ..tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when analytical and numerical gradients disagree."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return (out,) if isinstance(out, Tensor) else tuple(out)
+
+
+def _numerical(fn, inputs, i, out_index, eps):
+    x = inputs[i]
+    data = x._host()
+    flat = data.reshape(-1)
+    out0 = _outputs(fn, inputs)[out_index]
+    jac = np.zeros((flat.size, max(out0.numel(), 1)))
+    for j in range(flat.size):
+        orig = flat[j]
+        values = []
+        for delta in (eps, -eps):
+            flat[j] = orig + delta
+            _store(x, data)
+            with grad_mode.no_grad():
+                values.append(_outputs(fn, inputs)[out_index]._host().astype(np.float64).reshape(-1))
+        flat[j] = orig
+        _store(x, data)
+        jac[j] = (values[0] - values[1]) / (2 * eps)
+    return jac
+
+
+def _store(x, host_array):
+    x._data[...] = host_array if x._dev.type == "cpu" else type(x._data)(host_array)
+
+
+def _analytical(fn, inputs, i, out_index):
+    from . import grad
+
+    out = _outputs(fn, inputs)[out_index]
+    n_in, n_out = inputs[i].numel(), out.numel()
+    jac = np.zeros((n_in, n_out))
+    for k in range(n_out):
+        seed = np.zeros(n_out)
+        seed[k] = 1.0
+        seed_t = Tensor._make(seed.reshape(out._data.shape).astype(out._data.dtype))
+        if out._dev.type != "cpu":
+            seed_t = seed_t.to(device=out._dev)
+        (g,) = grad(out, inputs[i], seed_t, retain_graph=True, allow_unused=True)
+        if g is not None:
+            jac[:, k] = g._host().astype(np.float64).reshape(-1)
+    return jac
+
+
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
+    """True if autograd's gradients of ``fn(*inputs)`` match central differences.
+
+    On a mismatch, raises ``GradcheckError`` (or returns False with ``raise_exception=False``)
+    with both Jacobians and the largest difference, so you can see which entry is wrong.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
+                         "none of the them have requires_grad=True.")
+    for i in checked:
+        if inputs[i].dtype.name != "float64":
+            warnings.warn(
+                f"Input #{i} requires gradient and is not a double precision floating point. "
+                "This check will likely fail if all the inputs are not of double precision "
+                "floating point. ",
+                UserWarning,
+                stacklevel=2,
+            )
+    n_outputs = len(_outputs(fn, inputs))
+    for o in range(n_outputs):
+        for i in checked:
+            numerical = _numerical(fn, inputs, i, o, eps)
+            analytical = _analytical(fn, inputs, i, o)
+            if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
+                diff = np.abs(analytical - numerical)
+                j, k = np.unravel_index(np.argmax(diff), diff.shape)
+                message = (
+                    f"Jacobian mismatch for output {o} with respect to input {i},\n"
+                    f"numerical:{_show(numerical)}\nanalytical:{_show(analytical)}\n\n"
+                    f"The largest difference is {diff[j, k]:.6g}, for the derivative of output "
+                    f"element {k} with respect to input element {j} (numerical {numerical[j, k]:.6g},"
+                    f" analytical {analytical[j, k]:.6g}); allowed: atol={atol} + rtol={rtol} "
+                    "* |numerical|."
+                )
+                if raise_exception:
+                    raise GradcheckError(message)
+                return False
+    return True
+
+
+def _show(jac):
+    from ..creation import tensor
+
+    return repr(tensor(jac, dtype=None))
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True):
+    """Check second derivatives: gradcheck of the function x -> grad(fn(x), x, v)."""
+    from . import grad
+
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    outs = _outputs(fn, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [
+            Tensor._make(rng.standard_normal(o._data.shape).astype(o._data.dtype)) for o in outs
+        ]
+
+    def first_derivative(*xs):
+        ys = _outputs(fn, xs)
+        d_inputs = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        return grad(ys, d_inputs, grad_outputs, create_graph=True, allow_unused=True)
+
+    del diff_inputs
+    return gradcheck(first_derivative, inputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

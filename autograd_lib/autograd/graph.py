@@ -1,0 +1,221 @@
+"""The nodes of the backward graph.
+
+Every operation on a tensor that requires grad creates a ``Node`` (PyTorch calls it a
+``grad_fn``). A node remembers two things:
+
+* ``next_functions``: one edge ``(node, 0)`` per input of the operation, pointing at the node
+  that produced that input (or ``(None, 0)`` for inputs that need no gradient). Leaves that
+  require grad are represented by an ``AccumulateGrad`` node, which adds the gradient that
+  reaches it into the leaf's ``.grad``.
+* the values its backward formula needs (``save_for_backward``), checked against in-place
+  changes with version counters, and freed after backward unless ``retain_graph=True``.
+
+Each op subclasses ``Node`` right next to its forward function (see ``autograd_lib/ops``) and
+writes ``backward(self, grad, *saved)``: the chain rule for that op, returning one gradient per
+input. The formulas use only arithmetic that works on both raw arrays and tensors, so the same
+code runs fast on arrays for a normal backward, and on tensors, recording a new graph, for
+``create_graph=True`` (which is how higher-order derivatives work).
+"""
+
+import itertools
+import re
+
+_sequence = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class Node:
+    """A recorded operation in the backward graph (a ``grad_fn``)."""
+
+    __slots__ = (
+        "next_functions",  # ((node or None, 0), ...) one per input
+        "_seq",  # creation order: backward runs later nodes first, as PyTorch does
+        "_saved",  # saved inputs (tensors or plain values), () if none, None once freed
+        "_versions",  # the version of each saved tensor when it was saved
+        "_out",  # a saved output: (array, version counter, version), or None
+        "_pre_hooks",  # hooks of the output tensor (register_hook / retain_grad), or None
+        "__weakref__",
+    )
+
+    def __init__(self, *inputs):
+        """Connect the node to the graph of each input (Tensors; other values get no edge)."""
+        self.next_functions = tuple(_edge(x) for x in inputs)
+        self._seq = next(_sequence)
+        self._saved = ()
+        self._versions = ()
+        self._out = None
+        self._pre_hooks = None
+
+    # -- what the backward formula needs -------------------------------------------------------
+    def save_for_backward(self, *values):
+        """Keep inputs (tensors or plain values) for the backward formula."""
+        self._saved = values
+        self._versions = tuple(
+            v._version[0] if hasattr(v, "_version") else None for v in values
+        )
+
+    def save_output(self, out):
+        """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""
+        self._out = (out._data, out._version, out._version[0])
+
+    @property
+    def needs_input_grad(self):
+        return tuple(fn is not None for fn, _ in self.next_functions)
+
+    def unpack(self, differentiable):
+        """The saved values: arrays for a plain backward, tensors for ``create_graph=True``."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        values = []
+        for value, version in zip(saved, self._versions):
+            if version is None:
+                values.append(value)
+                continue
+            if value._version[0] != version:
+                raise RuntimeError(_version_message(value, value._grad_fn, version))
+            values.append(value if differentiable else value._data)
+        if self._out is not None:
+            array, counter, version = self._out
+            if counter[0] != version:
+                raise RuntimeError(_version_message(None, self, version, array, counter[0]))
+            if differentiable:
+                from ..tensor import Tensor
+
+                values.append(Tensor._make(array, True, self))
+            else:
+                values.append(array)
+        return values
+
+    def release(self):
+        """Free the saved values (what backward does unless ``retain_graph=True``)."""
+        if self._saved or self._out is not None:
+            self._saved = None
+            self._out = None
+
+    # -- what the engine calls --------------------------------------------------------------
+    def apply(self, grad, differentiable=False):
+        return self.backward(grad, *self.unpack(differentiable))
+
+    def backward(self, grad, *saved):  # pragma: no cover - every op overrides it
+        raise NotImplementedError
+
+    # -- introspection, as in PyTorch ------------------------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    def register_prehook(self, hook):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return _RemovableHandle(self._pre_hooks, hook)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the gradient that reaches it into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.next_functions = ()
+        self._seq = next(_sequence)
+        self._saved = ()
+        self._versions = ()
+        self._out = None
+        self._pre_hooks = None
+        self.variable = variable
+
+    def apply(self, grad, differentiable=False):
+        from ..tensor import Tensor
+
+        leaf = self.variable
+        if leaf._hooks:
+            grad = run_hooks(leaf._hooks, grad)
+        if differentiable:  # create_graph=True: .grad keeps its own graph
+            if not isinstance(grad, Tensor):
+                grad = Tensor._make(grad, False, None, leaf._dev)
+            leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+        else:
+            if isinstance(grad, Tensor):
+                grad = grad._data
+            if leaf._grad is None:
+                # A fresh copy: the array may be shared with other gradients (e.g. ``a + b``
+                # hands the same gradient to both inputs), and .grad must not alias them.
+                leaf._grad = Tensor._make(grad.copy(), False, None, leaf._dev)
+            else:
+                g = leaf._grad
+                g._data += grad  # accumulate in place, as PyTorch does
+                g._version[0] += 1
+        return ()
+
+
+def _edge(x):
+    """The edge from a node to the producer of input ``x``: (grad_fn or AccumulateGrad, 0)."""
+    if getattr(x, "_requires_grad", False):
+        fn = x._grad_fn
+        return (fn if fn is not None else x._grad_accumulator(), 0)
+    return (None, 0)
+
+
+def run_hooks(hooks, grad):
+    """Call tensor hooks on a gradient (array or tensor); a hook may return a replacement."""
+    from ..backend import device_of
+    from ..tensor import Tensor
+
+    wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None, device_of(grad))
+    for hook in list(hooks):
+        result = hook(wrapped)
+        if result is not None:
+            wrapped = result
+    return wrapped if isinstance(grad, Tensor) else wrapped._data
+
+
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+    "uint8": "ByteTensor", "bool": "BoolTensor",
+}
+
+
+def legacy_type_name(np_dtype, on_gpu=False):
+    """PyTorch's old type names: ``autograd_lib.FloatTensor``, ``autograd_lib.cuda.LongTensor``."""
+    prefix = "autograd_lib.cuda." if on_gpu else "autograd_lib."
+    return prefix + _TYPE_NAMES[str(np_dtype)]
+
+
+def _version_message(tensor, producer, expected, array=None, version=None):
+    if tensor is not None:
+        array, version = tensor._data, tensor._version[0]
+    shape = ", ".join(str(n) for n in array.shape)
+    on_gpu = type(array).__module__.startswith("cupy")
+    where = f"[{legacy_type_name(array.dtype, on_gpu)} [{shape}]]"
+    if producer is not None:
+        op = re.sub(r"Backward\d*$", "", producer.name())
+        where += f", which is output 0 of {op},"
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {where} is at version {version}; expected version {expected} "
+        "instead. Hint: the tensor was changed in place (e.g. `+=`, `add_`) after an operation "
+        "saved it for backward; use an out-of-place operation (`x = x + 1`) or `clone()` first."
+    )

@@ -1,0 +1,42 @@
+"""Loss layers: a number that says how wrong the predictions are.
+
+``loss_fn = nn.MSELoss(); loss = loss_fn(prediction, target); loss.backward()``.
+``reduction`` chooses what comes out: ``'mean'`` (default) or ``'sum'`` of the per-sample
+losses, or ``'none'`` for the per-sample losses themselves.
+"""
+
+from . import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    """Common base: stores ``reduction``."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+
+class MSELoss(_Loss):
+    """Mean squared error, for regression: mean((input - target)²)."""
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class NLLLoss(_Loss):
+    """Negative log-likelihood of log-probabilities (N, C) for class indices (N,)."""
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy for classification: logits (N, C) against class indices (N,).
+
+    Equal to ``NLLLoss()(LogSoftmax(dim=1)(logits), target)``: give it raw scores, not
+    probabilities.
+    """
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, reduction=self.reduction)

@@ -1,0 +1,21 @@
+"""All differentiable operations, one module per family; each op's forward sits beside its
+backward node (``MulBackward0`` is right under ``mul`` in ``arithmetic.py``)."""
+
+from .arithmetic import add, div, mul, neg, pow, reciprocal, rsub, square, sub
+from .elementwise import (
+    abs, allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp, clip, cos, eq,
+    equal, exp, ge, gt, isclose, isfinite, isnan, le, log, logical_and, logical_not, logical_or,
+    logical_xor, lt, ne, relu, sigmoid, sin, sqrt, tanh, where,
+)
+from .linalg import bmm, dot, matmul, mm, mv, outer
+from .reduction import (
+    amax, amin, argmax, argmin, max, maximum, mean, min, minimum, norm, prod, return_types, sum,
+)
+from .shape import (
+    broadcast_to, cat, clone, concat, concatenate, contiguous, expand, expand_as, flatten,
+    getitem, mT, numpy_T, permute, ravel, reshape, reshape_as, setitem, squeeze, stack, swapaxes,
+    swapdims, t, transpose, unsqueeze, view, view_as,
+)
+from .softmax import log_softmax, softmax
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,197 @@
+"""What every op module shares: unwrapping operands, recording nodes, and the few helpers that
+backward formulas use on either raw arrays or tensors.
+
+Backward formulas are written with arithmetic operators and with the helpers below, which
+accept a NumPy/CuPy array *or* a Tensor. A normal ``backward()`` passes arrays (fast: no
+graph); ``backward(create_graph=True)`` passes tensors, so the gradient computation is itself
+recorded and can be differentiated again.
+"""
+
+import numpy as np
+
+from .. import _dtype, backend, grad_mode
+from ..tensor import Tensor
+
+_state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
+
+
+def make(data, dev):
+    """A new tensor around ``data`` (no graph yet)."""
+    return Tensor._make(data, False, None, dev)
+
+
+def record(node, out):
+    """Attach ``node`` as the ``grad_fn`` of the freshly made ``out``."""
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def needs_grad(*xs):
+    """Should an op on these operands record a node? (grad mode on and an input requires grad)"""
+    if not _state.enabled:
+        return False
+    for x in xs:
+        if getattr(x, "_requires_grad", False):
+            return True
+    return False
+
+
+def as_tensor(x, like):
+    """A Python number or array as a tensor on ``like``'s device (for ops that need tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    from ..creation import tensor
+
+    return tensor(x, device=like._dev)
+
+
+# ------------------------------------------------------------------------------------------
+# Operands of elementwise ops: a common dtype and device, as PyTorch decides them.
+# ------------------------------------------------------------------------------------------
+
+
+def operands(a, b):
+    """``(a_data, b_data, device, dtype_changed)`` for an elementwise op on ``a`` and ``b``.
+
+    The fast path (same dtype and device, or a float tensor with a Python number) costs two
+    attribute reads; only mixed dtypes or devices go through full type promotion.
+    """
+    if isinstance(b, Tensor):
+        ad, bd = a._data, b._data
+        if ad.dtype is bd.dtype and a._dev is b._dev:
+            return ad, bd, a._dev, False
+    elif isinstance(b, (float, int)) and a._data.dtype.kind == "f":
+        return a._data, b, a._dev, False
+    return _promote(a, b)
+
+
+def _promote(a, b):
+    result = _dtype.result_type(a, b).np
+    dev = _common_device(a, b)
+    datas = []
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            d = x._data if x._dev is dev else backend.to_device(x._data, dev)
+            datas.append(d if d.dtype == result else d.astype(result))
+        elif isinstance(x, (bool, int, float)):
+            datas.append(x if result.kind == "f" or isinstance(x, (bool, int)) else result.type(x))
+        elif isinstance(x, (np.ndarray, np.generic)):
+            datas.append(backend.to_device(np.asarray(x, dtype=result), dev))
+        else:
+            raise TypeError(f"unsupported operand type for a tensor operation: {type(x).__name__}")
+    return datas[0], datas[1], dev, True
+
+
+def _common_device(*xs):
+    devs = {x._dev for x in xs if isinstance(x, Tensor) and (x._dev.type == "cpu") is False}
+    if len(devs) > 1:
+        a, b = sorted(str(d) for d in devs)[:2]
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, {a} "
+            f"and {b}!"
+        )
+    if devs:
+        gpu = devs.pop()
+        for x in xs:  # a CPU tensor with dimensions can't meet a GPU tensor; a 0-d one can
+            if isinstance(x, Tensor) and x._dev.type == "cpu" and x._data.ndim > 0:
+                raise RuntimeError(
+                    "Expected all tensors to be on the same device, but found at least two "
+                    f"devices, {gpu} and cpu!"
+                )
+        return gpu
+    return backend.CPU
+
+
+# ------------------------------------------------------------------------------------------
+# Helpers for backward formulas: each accepts an array or a Tensor.
+# ------------------------------------------------------------------------------------------
+
+
+def xp_of(x):
+    """The array module (numpy or cupy) of an array."""
+    return np if isinstance(x, (np.ndarray, np.generic)) else backend.module_of(x)
+
+
+def sum_to(grad, shape):
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the shape of the input it is for).
+
+    ``a`` of shape (3, 1) plus ``b`` of shape (4,) gives (3, 4); each element of ``a`` was used
+    4 times, so its gradient is the sum of the 4 gradients it contributed to.
+    """
+    gshape = tuple(grad.shape)
+    if gshape == tuple(shape):
+        return grad
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if lead:
+        grad = grad.reshape(tuple(shape))
+    return grad
+
+
+def expand_to(grad, shape):
+    """Broadcast ``grad`` to ``shape`` (read-only view for arrays, ``expand`` for tensors)."""
+    if isinstance(grad, Tensor):
+        return grad.expand(*shape)
+    return xp_of(grad).broadcast_to(grad, tuple(shape))
+
+
+def cast(grad, dtype):
+    """``grad`` as NumPy dtype ``dtype`` (after an op that promoted its inputs)."""
+    if isinstance(grad, Tensor):
+        return grad.to(_dtype.from_numpy_dtype(dtype))
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def _unary(name):
+    def fn(x):
+        if isinstance(x, Tensor):
+            return getattr(x, name)()
+        return getattr(xp_of(x), name)(x)
+
+    fn.__name__ = name
+    return fn
+
+
+exp, log, sin, cos, sign, sqrt = (_unary(n) for n in ("exp", "log", "sin", "cos", "sign", "sqrt"))
+
+
+def where(cond, a, b):
+    """Elementwise choice; ``cond`` is a boolean array (a constant of the graph)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import where as twhere
+
+        like = a if isinstance(a, Tensor) else b
+        return twhere(as_tensor(cond, like), a, b)
+    return xp_of(cond).where(cond, a, b)
+
+
+def data_of(x):
+    """The raw array behind a Tensor (or ``x`` itself)."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def zeros_like(x, shape=None, dtype=None):
+    d = data_of(x)
+    shape = d.shape if shape is None else shape
+    return xp_of(d).zeros(shape, dtype=d.dtype if dtype is None else dtype)
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` (int, tuple or None) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    n = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
+            )
+        out.append(d % n if ndim else 0)
+    return tuple(sorted(set(out)))

@@ -1,0 +1,315 @@
+"""Arithmetic: + - * / ** and negation, each forward beside its backward formula.
+
+The formulas follow PyTorch's ``tools/autograd/derivatives.yaml`` in the same order of
+arithmetic, so float32 results agree with PyTorch bit for bit.
+
+Broadcasting: if ``a`` has shape (3, 1) and ``b`` shape (4,), ``a + b`` has shape (3, 4); the
+gradient for each input is summed back to that input's shape (``sum_to``).
+"""
+
+import math
+
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._common import _state, cast, log, make, operands, record, sum_to, where, xp_of
+
+
+class _Binary(Node):
+    """A node of a two-input elementwise op: remembers input shapes (and dtypes if promoted)."""
+
+    __slots__ = ("shapes", "dtypes")
+
+    def __init__(self, a, b, promoted):
+        Node.__init__(self, a, b)
+        self.shapes = (a._data.shape, b._data.shape if isinstance(b, Tensor) else ())
+        self.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
+
+    def reduce(self, grads):
+        """Sum each gradient back to its input's shape (and dtype)."""
+        out = []
+        for i, g in enumerate(grads):
+            if g is not None:
+                g = sum_to(g, self.shapes[i])
+                if self.dtypes is not None:
+                    g = cast(g, self.dtypes[i])
+            out.append(g)
+        return tuple(out)
+
+
+def _binary(node_cls, a, b, out_data, dev, promoted, save=None):
+    out = make(out_data, dev)
+    if _state.enabled and (a._requires_grad or getattr(b, "_requires_grad", False)):
+        node = node_cls(a, b, promoted)
+        if save is not None:
+            node.save_for_backward(*save(node))
+        record(node, out)
+    return out
+
+
+# -- addition and subtraction -----------------------------------------------------------------
+
+
+class AddBackward0(_Binary):
+    """z = a + alpha * b:   dz/da = 1,   dz/db = alpha."""
+
+    __slots__ = ("alpha",)
+
+    def backward(self, grad):
+        na, nb = self.next_functions[0][0] is not None, self.next_functions[1][0] is not None
+        db = None
+        if nb:
+            db = grad if self.alpha == 1 else grad * self.alpha
+        return self.reduce((grad if na else None, db))
+
+
+class SubBackward0(AddBackward0):
+    """z = a - alpha * b:   dz/da = 1,   dz/db = -alpha."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        na, nb = self.next_functions[0][0] is not None, self.next_functions[1][0] is not None
+        db = None
+        if nb:
+            db = -grad if self.alpha == 1 else -grad * self.alpha
+        return self.reduce((grad if na else None, db))
+
+
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``, with broadcasting."""
+    if not isinstance(input, Tensor):
+        return add(other, input, alpha=1) if alpha == 1 else add(other * alpha, input)
+    a, b, dev, promoted = operands(input, other)
+    out = _binary(AddBackward0, input, other, a + b if alpha == 1 else a + alpha * b, dev, promoted)
+    if out._grad_fn is not None:
+        out._grad_fn.alpha = alpha
+    return out
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``, with broadcasting."""
+    if not isinstance(input, Tensor):
+        return rsub(other, input, alpha=alpha)
+    if input.dtype.name == "bool" and getattr(other, "dtype", None) is input.dtype:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    a, b, dev, promoted = operands(input, other)
+    out = _binary(SubBackward0, input, other, a - b if alpha == 1 else a - alpha * b, dev, promoted)
+    if out._grad_fn is not None:
+        out._grad_fn.alpha = alpha
+    return out
+
+
+class RsubBackward1(Node):
+    """z = c - alpha * a (c a number):   dz/da = -alpha."""
+
+    __slots__ = ("alpha",)
+
+    def backward(self, grad):
+        return (-grad if self.alpha == 1 else -grad * self.alpha,)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (what ``3 - x`` calls)."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    a, b, dev, promoted = operands(input, other)
+    out = make(b - a if alpha == 1 else b - alpha * a, dev)
+    if _state.enabled and input._requires_grad:
+        node = RsubBackward1(input)
+        node.alpha = alpha
+        record(node, out)
+    return out
+
+
+# -- multiplication and division ----------------------------------------------------------
+
+
+class MulBackward0(_Binary):
+    """z = a * b:   dz/da = b,   dz/db = a."""
+
+    __slots__ = ()
+
+    def backward(self, grad, a, b):
+        # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
+        return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
+
+
+def mul(input, other):
+    """``input * other``, with broadcasting."""
+    if not isinstance(input, Tensor):
+        return mul(other, input)
+    a, b, dev, promoted = operands(input, other)
+    return _binary(
+        MulBackward0, input, other, a * b, dev, promoted,
+        # save b only if a needs a gradient, and a only if b does (as PyTorch)
+        save=lambda node: (
+            input if node.next_functions[1][0] is not None else None,
+            other if node.next_functions[0][0] is not None else None,
+        ),
+    )
+
+
+class DivBackward0(_Binary):
+    """z = a / b:   dz/da = 1 / b,   dz/db = -a / b**2  (computed as -grad * ((a / b) / b))."""
+
+    __slots__ = ()
+
+    def backward(self, grad, a, b):
+        return self.reduce((
+            None if self.next_functions[0][0] is None else grad / b,
+            None if a is None else -grad * ((a / b) / b),
+        ))
+
+
+def div(input, other, *, rounding_mode=None):
+    """``input / other`` (true division; integers give float32, as in PyTorch)."""
+    if rounding_mode is not None:
+        return _div_rounding(input, other, rounding_mode)
+    if not isinstance(input, Tensor):
+        return reciprocal(other) * input
+    a, b, dev, promoted = operands(input, other)
+    if a.dtype.kind != "f":  # integer / integer: true division gives the default float32
+        a = a.astype("float32")
+        b = b.astype("float32") if hasattr(b, "astype") else b
+        promoted = True
+    return _binary(
+        DivBackward0, input, other, a / b, dev, promoted,
+        save=lambda node: (input if node.next_functions[1][0] is not None else None, other),
+    )
+
+
+def _div_rounding(input, other, mode):
+    """``div(..., rounding_mode='floor'|'trunc')``: integer-valued results, no gradient."""
+    a, b, dev, _ = operands(input, other)
+    xp = xp_of(a)
+    if mode == "floor":
+        data = xp.floor_divide(a, b)
+    elif mode == "trunc":
+        data = xp.trunc(xp.true_divide(a, b)).astype(a.dtype)
+    else:
+        raise ValueError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{mode}'"
+        )
+    return make(data, dev)
+
+
+class ReciprocalBackward0(Node):
+    """z = 1 / a:   dz/da = -1 / a**2   (computed as -grad * (z * z))."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        return (-grad * (result * result),)
+
+
+def reciprocal(input):
+    out = make(1 / input._data if input.is_floating_point() else 1 / input._data.astype("float32"),
+               input._dev)
+    if _state.enabled and input._requires_grad:
+        node = ReciprocalBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
+
+
+class NegBackward0(Node):
+    """z = -a:   dz/da = -1."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+def neg(input):
+    if input.dtype.name == "bool":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    out = make(-input._data, input._dev)
+    if _state.enabled and input._requires_grad:
+        record(NegBackward0(input), out)
+    return out
+
+
+# -- powers -----------------------------------------------------------------------------------
+
+
+class PowBackward0(Node):
+    """z = a ** c (c a number):   dz/da = c * a ** (c - 1)."""
+
+    __slots__ = ("exponent",)
+
+    def backward(self, grad, a):
+        c = self.exponent
+        if c == 0:
+            return (grad * 0,)
+        return (grad * (c * a ** (c - 1)),)
+
+
+class PowBackward1(_Binary):
+    """z = a ** b (both tensors):   dz/da = b * a ** (b - 1),   dz/db = z * log(a)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, a, b, result):
+        da = db = None
+        if self.next_functions[0][0] is not None:
+            da = grad * where(_data(b) == 0, 0.0, b * a ** (b - 1))
+        if self.next_functions[1][0] is not None:
+            db = grad * where((_data(a) == 0) & (_data(b) >= 0), 0.0, result * log(a))
+        return self.reduce((da, db))
+
+
+class PowBackward2(Node):
+    """z = c ** b (c a number):   dz/db = z * log(c)."""
+
+    __slots__ = ("base",)
+
+    def backward(self, grad, result):
+        if self.base == 0:
+            return (grad * where(_data(result) == 0, 0.0, result * 0),)
+        return (grad * (result * math.log(self.base)),)
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def pow(input, exponent):
+    """``input ** exponent``; either may be a Python number (``2 ** x``)."""
+    if not isinstance(input, Tensor):  # number ** tensor
+        e, base, dev, _ = operands(exponent, input)
+        out = make(base ** e, dev)
+        if _state.enabled and exponent._requires_grad:
+            node = PowBackward2(exponent)
+            node.base = input
+            node.save_output(out)
+            record(node, out)
+        return out
+    if isinstance(exponent, Tensor):
+        a, b, dev, promoted = operands(input, exponent)
+        out = make(a ** b, dev)
+        if _state.enabled and (input._requires_grad or exponent._requires_grad):
+            node = PowBackward1(input, exponent, promoted)
+            node.save_for_backward(input, exponent)
+            node.save_output(out)
+            record(node, out)
+        return out
+    a, b, dev, _ = operands(input, exponent)
+    out = make(a ** b, dev)
+    if _state.enabled and input._requires_grad:
+        node = PowBackward0(input)
+        node.exponent = exponent
+        node.save_for_backward(input)
+        record(node, out)
+    return out
+
+
+def square(input):
+    return pow(input, 2)

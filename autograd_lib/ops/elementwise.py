@@ -1,0 +1,292 @@
+"""Elementwise functions (exp, log, tanh, relu, ...) and comparisons, each with its derivative.
+
+Each backward is ``grad * f'(x)``, written the way PyTorch's derivatives.yaml writes it; some
+reuse the op's own result (``exp``: d/dx e^x = e^x, so ExpBackward0 saves the output).
+"""
+
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._common import _state, as_tensor, cos, make, operands, record, sign, sin, sum_to, xp_of
+from ._common import where as pick
+
+
+def _floating(data):
+    """Integer inputs compute in the default float32, as in PyTorch (``exp(int) -> float``)."""
+    return data if data.dtype.kind == "f" else data.astype("float32")
+
+
+def _unary(node_cls, input, out_data, save_input=False, save_output=False):
+    out = make(out_data, input._dev)
+    if _state.enabled and input._requires_grad:
+        node = node_cls(input)
+        if save_input:
+            node.save_for_backward(input)
+        if save_output:
+            node.save_output(out)
+        record(node, out)
+    return out
+
+
+class ExpBackward0(Node):
+    """d/dx e^x = e^x   ->   grad * result."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        return (grad * result,)
+
+
+def exp(input):
+    x = _floating(input._data)
+    return _unary(ExpBackward0, input, xp_of(x).exp(x), save_output=True)
+
+
+class LogBackward0(Node):
+    """d/dx log x = 1 / x   ->   grad / x."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x):
+        return (grad / x,)
+
+
+def log(input):
+    x = _floating(input._data)
+    return _unary(LogBackward0, input, xp_of(x).log(x), save_input=True)
+
+
+class SqrtBackward0(Node):
+    """d/dx sqrt(x) = 1 / (2 sqrt(x))   ->   grad / (2 * result)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        return (grad / (2 * result),)
+
+
+def sqrt(input):
+    x = _floating(input._data)
+    return _unary(SqrtBackward0, input, xp_of(x).sqrt(x), save_output=True)
+
+
+class AbsBackward0(Node):
+    """d/dx |x| = sign(x)   (0 at x = 0, as PyTorch)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x):
+        return (grad * sign(x),)
+
+
+def abs(input):
+    return _unary(AbsBackward0, input, xp_of(input._data).abs(input._data), save_input=True)
+
+
+class SinBackward0(Node):
+    """d/dx sin x = cos x."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x):
+        return (grad * cos(x),)
+
+
+def sin(input):
+    x = _floating(input._data)
+    return _unary(SinBackward0, input, xp_of(x).sin(x), save_input=True)
+
+
+class CosBackward0(Node):
+    """d/dx cos x = -sin x."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x):
+        return (grad * -sin(x),)
+
+
+def cos(input):
+    x = _floating(input._data)
+    return _unary(CosBackward0, input, xp_of(x).cos(x), save_input=True)
+
+
+class TanhBackward0(Node):
+    """d/dx tanh x = 1 - tanh(x)^2   ->   grad * (1 - result * result)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        return (grad * (1 - result * result),)
+
+
+def tanh(input):
+    x = _floating(input._data)
+    return _unary(TanhBackward0, input, xp_of(x).tanh(x), save_output=True)
+
+
+class SigmoidBackward0(Node):
+    """d/dx s(x) = s(x) (1 - s(x))   ->   grad * (1 - result) * result."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        return (grad * (1 - result) * result,)
+
+
+def sigmoid(input):
+    x = _floating(input._data)
+    xp = xp_of(x)
+    return _unary(SigmoidBackward0, input, 1 / (1 + xp.exp(-x)), save_output=True)
+
+
+class ReluBackward0(Node):
+    """d/dx max(x, 0) = 1 where the result is positive, else 0."""
+
+    __slots__ = ()
+
+    def backward(self, grad, result):
+        positive = (result._data if isinstance(result, Tensor) else result) > 0
+        return (pick(positive, grad, 0),)
+
+
+def relu(input):
+    x = input._data
+    return _unary(ReluBackward0, input, xp_of(x).maximum(x, 0), save_output=True)
+
+
+class ClampBackward1(Node):
+    """clamp passes the gradient where min <= x <= max, and 0 where it clipped."""
+
+    __slots__ = ("min", "max")
+
+    def backward(self, grad, x):
+        xd = x._data if isinstance(x, Tensor) else x
+        mask = xp_of(xd).ones(xd.shape, dtype=bool)
+        if self.min is not None:
+            mask &= xd >= self.min
+        if self.max is not None:
+            mask &= xd <= self.max
+        return (pick(mask, grad, 0),)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        raise NotImplementedError("clamp with tensor bounds is not supported; use where()")
+    x = input._data
+    data = xp_of(x).clip(x, min, max)
+    out = make(data.astype(x.dtype, copy=False), input._dev)
+    if _state.enabled and input._requires_grad:
+        node = ClampBackward1(input)
+        node.min, node.max = min, max
+        node.save_for_backward(input)
+        record(node, out)
+    return out
+
+
+clip = clamp
+
+
+class WhereBackward0(Node):
+    """where(c, a, b): the gradient goes to ``a`` where c is true, to ``b`` elsewhere."""
+
+    __slots__ = ("shapes",)
+
+    def backward(self, grad, cond):
+        na, nb = (self.next_functions[i][0] is not None for i in (1, 2))
+        da = sum_to(pick(cond, grad, 0), self.shapes[0]) if na else None
+        db = sum_to(pick(cond, 0, grad), self.shapes[1]) if nb else None
+        return (None, da, db)
+
+
+def where(condition, input=None, other=None):
+    """Elementwise ``input if condition else other`` (broadcasting all three)."""
+    if input is None and other is None:
+        return tuple(make(i, condition._dev) for i in xp_of(condition._data).nonzero(condition._data))
+    like = input if isinstance(input, Tensor) else other
+    cond = as_tensor(condition, like)
+    a, b, dev, _ = operands(as_tensor(input, like) if not isinstance(input, Tensor) else input,
+                            other)
+    data = xp_of(a).where(cond._data, a, b)
+    out = make(data, dev)
+    if _state.enabled and (
+        getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)
+    ):
+        node = WhereBackward0(cond, input, other)
+        node.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        node.save_for_backward(cond._data)
+        record(node, out)
+    return out
+
+
+# -- comparisons and logic: results are bool tensors, never part of a graph -------------------
+
+
+def _compare(ufunc_name):
+    def compare(input, other):
+        a, b, dev, _ = operands(input, other)
+        return make(getattr(xp_of(a), ufunc_name)(a, b), dev)
+
+    compare.__name__ = ufunc_name
+    return compare
+
+
+eq = _compare("equal")
+ne = _compare("not_equal")
+lt = _compare("less")
+le = _compare("less_equal")
+gt = _compare("greater")
+ge = _compare("greater_equal")
+logical_and = _compare("logical_and")
+logical_or = _compare("logical_or")
+logical_xor = _compare("logical_xor")
+
+
+def _bitwise(ufunc_name):
+    def op(input, other):
+        a, b, dev, _ = operands(input, other)
+        return make(getattr(xp_of(a), ufunc_name)(a, b), dev)
+
+    op.__name__ = ufunc_name
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and")
+bitwise_or = _bitwise("bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor")
+
+
+def logical_not(input):
+    return make(xp_of(input._data).logical_not(input._data), input._dev)
+
+
+def bitwise_not(input):
+    x = input._data
+    return make(xp_of(x).logical_not(x) if x.dtype == bool else ~x, input._dev)
+
+
+def equal(input, other):
+    """True if both tensors have the same shape and elements."""
+    return input.shape == other.shape and bool(xp_of(input._data).all(input._data == other._data))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(xp_of(input._data).allclose(input._data, other._data, rtol, atol, equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b, dev, _ = operands(input, other)
+    return make(xp_of(a).isclose(a, b, rtol, atol, equal_nan), dev)
+
+
+def isnan(input):
+    return make(xp_of(input._data).isnan(input._data), input._dev)
+
+
+def isfinite(input):
+    return make(xp_of(input._data).isfinite(input._data), input._dev)
+
+
+def sign_(input):  # torch.sign: no gradient worth having (zero almost everywhere)
+    return make(xp_of(input._data).sign(input._data), input._dev)

@@ -1,0 +1,378 @@
+"""Reductions: sum, mean, max, min, prod, norm.
+
+A reduction maps many inputs to one output, so its backward *spreads* the output gradient
+back over the inputs: ``sum`` copies it to every input, ``mean`` divides it by the count, ``max``
+sends it only to the position(s) of the maximum.
+"""
+
+import collections
+
+import numpy as np
+
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._common import _state, data_of, expand_to, make, normalize_dims, record, xp_of
+from ._common import where as pick
+
+
+def _kept_shape(shape, dims):
+    """``shape`` with the reduced ``dims`` set to 1 (what keepdim=True gives)."""
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+class _Reduction(Node):
+    __slots__ = ("shape", "dims", "keepdim")
+
+    def spread(self, grad):
+        """The output gradient, reshaped to keepdim form and broadcast over the input."""
+        if not self.keepdim and self.shape:
+            grad = grad.reshape(_kept_shape(self.shape, self.dims))
+        return expand_to(grad, self.shape)
+
+
+def _reduction(node_cls, input, out_data, dims, keepdim, save_input=False, save_output=False):
+    out = make(out_data, input._dev)
+    if _state.enabled and input._requires_grad:
+        node = node_cls(input)
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
+        if save_input:
+            node.save_for_backward(input)
+        if save_output:
+            node.save_output(out)
+        record(node, out)
+    return out
+
+
+def _args(input, dim, keepdim, axis, keepdims):
+    """Accept PyTorch's (dim, keepdim) and NumPy's (axis, keepdims) spellings."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    all_dims = dim is None or dim == ()
+    return normalize_dims(None if all_dims else dim, input._data.ndim), bool(keepdim), all_dims
+
+
+class SumBackward0(_Reduction):
+    """z = sum(x):   dz/dx_i = 1   -> the gradient copied to every element."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (self.spread(grad),)
+
+
+class SumBackward1(SumBackward0):
+    __slots__ = ()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    dims, keepdim, all_dims = _args(input, dim, keepdim, axis, keepdims)
+    x = input._data
+    if dtype is not None:
+        x = x.astype(dtype.np)
+    elif x.dtype.kind in "biu":
+        x = x.astype(np.int64)  # integer and bool sums are int64, as in PyTorch
+    data = x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()
+    return _reduction(SumBackward0 if all_dims and not keepdim else SumBackward1, input,
+                      data, dims, keepdim)
+
+
+class MeanBackward0(_Reduction):
+    """z = mean(x) = sum(x) / n:   dz/dx_i = 1 / n."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        n = 1
+        for d in self.dims:
+            n *= self.shape[d]
+        return (self.spread(grad) / n,)
+
+
+class MeanBackward1(MeanBackward0):
+    __slots__ = ()
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    if input._data.dtype.kind != "f" and dtype is None:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {input.dtype.name.capitalize().replace('Int64', 'Long')}"
+        )
+    dims, keepdim, all_dims = _args(input, dim, keepdim, axis, keepdims)
+    x = input._data if dtype is None else input._data.astype(dtype.np)
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    # sum, then divide by the count: the order PyTorch uses on the CPU
+    data = (x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()) / x.dtype.type(n)
+    return _reduction(MeanBackward0 if all_dims and not keepdim else MeanBackward1, input,
+                      data.astype(x.dtype, copy=False), dims, keepdim)
+
+
+# -- max and min --------------------------------------------------------------------------------
+
+_fields = ("values", "indices")
+
+
+class _ReturnType(tuple):
+    """A (values, indices) pair that prints as PyTorch's ``torch.return_types.max``."""
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return (f"autograd_lib.return_types.{type(self).__name__}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+
+class max_return(_ReturnType):
+    pass
+
+
+class min_return(_ReturnType):
+    pass
+
+
+max_return.__name__, min_return.__name__ = "max", "min"
+return_types = collections.namedtuple("return_types", ["max", "min"])(max_return, min_return)
+
+
+class MaxBackward1(_Reduction):
+    """z = max(x) over all elements: the gradient goes to the maximum (split evenly on ties)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x, result):
+        xd, rd = data_of(x), data_of(result)
+        hit = xd == rd
+        count = int(hit.sum())  # a Python int keeps float32 gradients float32
+        return (pick(hit, expand_to(grad / count, self.shape), 0),)
+
+
+class MinBackward1(MaxBackward1):
+    __slots__ = ()
+
+
+class MaxBackward0(_Reduction):
+    """(values, indices) = max(x, dim): the gradient goes to the element each index names."""
+
+    __slots__ = ("indices",)
+
+    def backward(self, grad):
+        d = self.dims[0]
+        idx = self.indices if self.keepdim else xp_of(self.indices).expand_dims(self.indices, d)
+        positions = xp_of(idx).arange(self.shape[d]).reshape(
+            tuple(-1 if i == d else 1 for i in range(len(self.shape)))
+        )
+        return (pick(positions == idx, self.spread(grad), 0),)
+
+
+class MinBackward0(MaxBackward0):
+    __slots__ = ()
+
+
+def _extreme(input, dim, keepdim, which):
+    x = input._data
+    xp = xp_of(x)
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(
+                f"{which}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        data = x.max() if which == "max" else x.min()
+        data = xp.asarray(data)
+        out = make(data, input._dev)
+        if _state.enabled and input._requires_grad:
+            node = (MaxBackward1 if which == "max" else MinBackward1)(input)
+            node.shape, node.dims, node.keepdim = x.shape, tuple(range(x.ndim)), False
+            node.save_for_backward(input)
+            node.save_output(out)
+            record(node, out)
+        return out
+    (d,) = normalize_dims(dim, x.ndim)
+    if x.ndim == 0:
+        return (max_return if which == "max" else min_return)(
+            make(x.copy(), input._dev), make(xp.zeros((), dtype=np.int64), input._dev))
+    idx = (x.argmax if which == "max" else x.argmin)(axis=d, keepdims=True)
+    values = xp.take_along_axis(x, idx, axis=d)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    out = make(values, input._dev)
+    if _state.enabled and input._requires_grad:
+        node = (MaxBackward0 if which == "max" else MinBackward0)(input)
+        node.shape, node.dims, node.keepdim, node.indices = x.shape, (d,), keepdim, idx
+        record(node, out)
+    ret = max_return if which == "max" else min_return
+    return ret(out, make(idx.astype(np.int64), input._dev))
+
+
+def max(input, dim=None, keepdim=False):
+    """Largest element; with ``dim``, the (values, indices) of the largest along ``dim``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import where as twhere
+
+        return twhere(input >= dim, input, dim)  # torch.max(a, b): elementwise maximum
+    return _extreme(input, dim, keepdim, "max")
+
+
+def min(input, dim=None, keepdim=False):
+    """Smallest element; with ``dim``, the (values, indices) of the smallest along ``dim``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import where as twhere
+
+        return twhere(input <= dim, input, dim)
+    return _extreme(input, dim, keepdim, "min")
+
+
+def maximum(input, other):
+    return max(input, other)
+
+
+def minimum(input, other):
+    return min(input, other)
+
+
+def amax(input, dim=(), keepdim=False):
+    if dim == () or dim is None:
+        return max(input)
+    return max(input, dim, keepdim).values
+
+
+def amin(input, dim=(), keepdim=False):
+    if dim == () or dim is None:
+        return min(input)
+    return min(input, dim, keepdim).values
+
+
+def argmax(input, dim=None, keepdim=False):
+    x = input._data
+    if dim is None:
+        return make(np.int64(x.argmax()) if input._dev.type == "cpu" else x.argmax(), input._dev)
+    (d,) = normalize_dims(dim, x.ndim)
+    return make(x.argmax(axis=d, keepdims=keepdim).astype(np.int64), input._dev)
+
+
+def argmin(input, dim=None, keepdim=False):
+    x = input._data
+    if dim is None:
+        return make(np.int64(x.argmin()) if input._dev.type == "cpu" else x.argmin(), input._dev)
+    (d,) = normalize_dims(dim, x.ndim)
+    return make(x.argmin(axis=d, keepdims=keepdim).astype(np.int64), input._dev)
+
+
+# -- prod and norm ----------------------------------------------------------------------------
+
+
+class ProdBackward0(_Reduction):
+    """z = prod(x):   dz/dx_i = product of all the other elements (= z / x_i without zeros)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x, result):
+        g = self.spread(grad)
+        xd = data_of(x)
+        if not (xd == 0).any():
+            return (g * (self.spread(result) / x),)
+        if isinstance(x, Tensor):
+            raise NotImplementedError(
+                "create_graph through prod() of a tensor containing zeros is not supported"
+            )
+        return (g * _product_of_others(xd, self.dims),)
+
+
+class ProdBackward1(ProdBackward0):
+    __slots__ = ()
+
+
+def _product_of_others(x, dims):
+    """For each element, the product of the other elements in its reduction group."""
+    xp = xp_of(x)
+    if len(dims) != 1:  # whole tensor: treat it as one flat dimension
+        flat = _product_of_others(x.reshape(-1), (0,))
+        return flat.reshape(x.shape)
+    d = dims[0]
+    ones = xp.ones_like(xp.take(x, [0], axis=d))
+    left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[d] - 1), axis=d)], d), d)
+    rev = xp.flip(x, d)
+    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[d] - 1), axis=d)], d), d)
+    return left * xp.flip(right, d)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    x = input._data if dtype is None else input._data.astype(dtype.np)
+    if x.dtype.kind in "biu" and dtype is None:
+        x = x.astype(np.int64)
+    if dim is None:
+        out = _reduction(ProdBackward0, input, xp_of(x).asarray(x.prod()), tuple(range(x.ndim)),
+                         False, save_input=True, save_output=True)
+        return out
+    dims = normalize_dims(dim, x.ndim)
+    return _reduction(ProdBackward1, input, x.prod(axis=dims, keepdims=keepdim), dims, keepdim,
+                      save_input=True, save_output=True)
+
+
+class LinalgVectorNormBackward0(_Reduction):
+    """z = ||x||_p:  p=2: x / z;   p=1: sign(x);   p=inf: at the largest |x|;   else general."""
+
+    __slots__ = ("ord", "dtype")
+
+    def backward(self, grad, x, result):
+        from ._common import sign
+
+        p = self.ord
+        g = self.spread(grad)
+        r = self.spread(result)
+        if p == 2:
+            return (g * pick(data_of(r) == 0, 0, x / r),)
+        if p == 1:
+            return (g * sign(x),)
+        if p == float("inf"):
+            ax = abs(x)
+            hit = data_of(ax) == data_of(r)
+            self.dtype = data_of(x).dtype
+            count = self.spread_count(hit)
+            return (pick(hit, g * sign(x) / count, 0),)
+        return (g * x * abs(x) ** (p - 2) / pick(data_of(r) == 0, 1, r ** (p - 1)),)
+
+    def spread_count(self, hit):
+        xp = xp_of(hit)
+        c = hit.sum(axis=self.dims, keepdims=True).astype(self.dtype)
+        return xp.broadcast_to(c, self.shape)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm (2 by default) of all elements, or along ``dim``."""
+    if p in ("fro", None):
+        p = 2
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long"
+        )
+    dims = normalize_dims(dim, x.ndim)
+    xp = xp_of(x)
+    ax = xp.abs(x)
+    if p == 2:
+        data = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+    elif p == 1:
+        data = ax.sum(axis=dims, keepdims=keepdim)
+    elif p == float("inf"):
+        data = ax.max(axis=dims, keepdims=keepdim)
+    else:
+        data = (ax ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+    out = make(xp.asarray(data).astype(x.dtype, copy=False), input._dev)
+    if _state.enabled and input._requires_grad:
+        node = LinalgVectorNormBackward0(input)
+        node.shape, node.dims, node.keepdim, node.ord = x.shape, dims, keepdim, p
+        node.save_for_backward(input)
+        node.save_output(out)
+        record(node, out)
+    return out

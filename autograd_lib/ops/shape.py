@@ -1,0 +1,503 @@
+"""Shape and indexing: reshape/view, transpose, permute, squeeze, expand, indexing, cat, stack.
+
+These ops move numbers around without changing them, so their backward moves the gradient back
+the same way: ``reshape`` reshapes it back, ``transpose`` transposes it back, indexing puts it
+back into a zero tensor at the positions that were read (adding where a position was read twice).
+"""
+
+import builtins
+
+import numpy as np
+
+from .. import _dtype, backend
+from ..autograd.graph import Node
+from ..tensor import Tensor
+from ._common import _state, make, normalize_dims, record, sum_to, xp_of
+
+
+def _view(node_cls, input, data, **attrs):
+    """Wrap ``data`` (a view of, or copy from, ``input``'s array) and record the node."""
+    out = make(data, input._dev)
+    if getattr(data, "base", None) is not None:
+        out._version = input._version  # a view shares its base's version counter
+    if _state.enabled and input._requires_grad:
+        node = node_cls(input)
+        for k, v in attrs.items():
+            setattr(node, k, v)
+        record(node, out)
+    return out
+
+
+def _sizes(args):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+# -- reshape / view / flatten ---------------------------------------------------------------
+
+
+class ViewBackward0(Node):
+    """Reshaping changes no values: reshape the gradient back to the input's shape."""
+
+    __slots__ = ("shape",)
+
+    def backward(self, grad):
+        return (grad.reshape(self.shape),)
+
+
+def reshape(input, *shape):
+    shape = _sizes(shape)
+    try:
+        data = input._data.reshape(shape)
+    except ValueError:
+        raise RuntimeError(
+            f"shape '{list(shape)}' is invalid for input of size {input._data.size}"
+        ) from None
+    return _view(ViewBackward0, input, data, shape=input._data.shape)
+
+
+view = reshape
+
+
+def view_as(input, other):
+    return reshape(input, other.shape)
+
+
+reshape_as = view_as
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
+    if not shape:
+        return reshape(input, 1)
+    s, e = normalize_dims(start_dim, len(shape))[0], normalize_dims(end_dim, len(shape))[0]
+    n = 1
+    for d in shape[s : e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1 :])
+
+
+def ravel(input):
+    return reshape(input, -1)
+
+
+# -- transpose / permute --------------------------------------------------------------------
+
+
+class TransposeBackward0(Node):
+    """Swapping two dimensions: swap them back in the gradient."""
+
+    __slots__ = ("dims",)
+
+    def backward(self, grad):
+        return (grad.swapaxes(*self.dims),)
+
+
+def transpose(input, dim0, dim1):
+    n = input._data.ndim
+    d0, d1 = (normalize_dims(d, n)[0] if n else 0 for d in (dim0, dim1))
+    if n == 0:
+        return reshape(input, ())
+    return _view(TransposeBackward0, input, input._data.swapaxes(d0, d1), dims=(d0, d1))
+
+
+swapaxes = swapdims = transpose
+
+
+class TBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad.swapaxes(0, 1) if grad.ndim == 2 else grad,)
+
+
+def t(input):
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input._data.ndim}D")
+    data = input._data.T if input._data.ndim == 2 else input._data
+    return _view(TBackward0, input, data)
+
+
+class PermuteBackward0(Node):
+    """Reordering dimensions: apply the inverse order to the gradient."""
+
+    __slots__ = ("inverse",)
+
+    def backward(self, grad):
+        if isinstance(grad, Tensor):
+            return (grad.permute(*self.inverse),)
+        return (grad.transpose(self.inverse),)
+
+
+def permute(input, *dims):
+    dims = _sizes(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal to "
+            f"len(dims) = {len(dims)}"
+        )
+    dims = tuple(d % n for d in dims) if n else ()
+    inverse = tuple(int(i) for i in np.argsort(dims))
+    return _view(PermuteBackward0, input, input._data.transpose(dims), inverse=inverse)
+
+
+def numpy_T(input):
+    """``x.T``: all dimensions reversed."""
+    return permute(input, *reversed(range(input._data.ndim)))
+
+
+def mT(input):
+    return transpose(input, -2, -1)
+
+
+# -- squeeze / unsqueeze / expand -----------------------------------------------------------
+
+
+class SqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+class SqueezeBackward1(ViewBackward0):
+    __slots__ = ()
+
+
+class UnsqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def squeeze(input, dim=None):
+    shape = input._data.shape
+    if dim is None:
+        new = tuple(n for n in shape if n != 1)
+        return _view(SqueezeBackward0, input, input._data.reshape(new), shape=shape)
+    dims = normalize_dims(dim, len(shape))
+    new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    return _view(SqueezeBackward1, input, input._data.reshape(new), shape=shape)
+
+
+def unsqueeze(input, dim):
+    shape = input._data.shape
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    d = dim % n
+    new = shape[:d] + (1,) + shape[d:]
+    return _view(UnsqueezeBackward0, input, input._data.reshape(new), shape=shape)
+
+
+class ExpandBackward0(Node):
+    """Broadcasting an input to a bigger shape: sum the gradient back (``sum_to``)."""
+
+    __slots__ = ("shape",)
+
+    def backward(self, grad):
+        return (sum_to(grad, self.shape),)
+
+
+def expand(input, *sizes):
+    sizes = _sizes(sizes)
+    shape = input._data.shape
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})"
+        )
+    target = tuple(shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(sizes))
+    try:
+        data = xp_of(input._data).broadcast_to(input._data, target)
+    except ValueError:
+        raise RuntimeError(
+            f"The expanded size of the tensor ({target[-1]}) must match the existing size "
+            f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
+            f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+        ) from None
+    return _view(ExpandBackward0, input, data, shape=shape)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, shape)
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+def _index_key(key, dev):
+    """Turn a Python indexing key into one NumPy/CuPy understands (tensors become arrays)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor):
+            if k._data.dtype.kind == "f":
+                raise IndexError(
+                    "tensors used as indices must be long, int, byte or bool tensors"
+                )
+            out.append(backend.to_device(k._data, dev))
+        elif isinstance(k, list):
+            out.append(backend.to_device(np.asarray(k), dev))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def _is_basic(key):
+    return builtins.all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
+
+
+class IndexBackward0(Node):
+    """Reading x[key]: the gradient goes back to the positions read (summed where repeated)."""
+
+    __slots__ = ("shape", "key", "basic")
+
+    def backward(self, grad):
+        if isinstance(grad, Tensor):
+            return (index_put_zeros(grad, self.shape, self.key, self.basic),)
+        z = xp_of(grad).zeros(self.shape, dtype=grad.dtype)
+        if self.basic:
+            z[self.key] = grad
+        else:
+            xp_of(grad).add.at(z, self.key, grad)
+        return (z,)
+
+
+class SliceBackward0(IndexBackward0):
+    __slots__ = ()
+
+
+class SelectBackward0(IndexBackward0):
+    __slots__ = ()
+
+
+def getitem(input, key):
+    k = _index_key(key, input._dev)
+    try:
+        data = input._data[k]
+    except IndexError as exc:
+        raise IndexError(str(exc).replace("axis", "dimension")) from None
+    basic = _is_basic(k)
+    if not basic:
+        node_cls = IndexBackward0
+    elif builtins.any(isinstance(i, slice) for i in k):
+        node_cls = SliceBackward0
+    else:
+        node_cls = SelectBackward0
+    if isinstance(data, np.generic):
+        data = np.asarray(data)
+    out = make(data, input._dev)
+    if basic:
+        out._version = input._version  # basic indexing gives a view
+    if _state.enabled and input._requires_grad:
+        node = node_cls(input)
+        node.shape, node.key, node.basic = input._data.shape, k, basic
+        record(node, out)
+    return out
+
+
+class IndexPutBackward0(Node):
+    """The op ``index_put_zeros`` (the backward of indexing, as a recorded op): read back."""
+
+    __slots__ = ("key",)
+
+    def backward(self, grad):
+        return (grad[self.key],)
+
+
+def index_put_zeros(values, shape, key, basic):
+    """A zero tensor of ``shape`` with ``values`` added at ``key`` (used by create_graph)."""
+    v = values._data
+    z = xp_of(v).zeros(shape, dtype=v.dtype)
+    if basic:
+        z[key] = v
+    else:
+        xp_of(v).add.at(z, key, v)
+    out = make(z, values._dev)
+    if _state.enabled and values._requires_grad:
+        node = IndexPutBackward0(values)
+        node.key = key
+        record(node, out)
+    return out
+
+
+class CopySlicesBackward0(Node):
+    """x[key] = v: x's gradient is zero where it was overwritten; v's is what arrived there."""
+
+    __slots__ = ("key", "value_shape")
+
+    def backward(self, grad):
+        dx = dv = None
+        if self.next_functions[0][0] is not None:
+            if isinstance(grad, Tensor):
+                dx = grad.clone()
+                dx._data[self.key] = 0
+            else:
+                dx = grad.copy()
+                dx[self.key] = 0
+        if self.next_functions[1][0] is not None:
+            dv = sum_to(grad[self.key], self.value_shape)
+        return (dx, dv)
+
+
+def setitem(input, key, value):
+    """``x[key] = value``: written in place (recorded as CopySlices when it needs a gradient)."""
+    k = _index_key(key, input._dev)
+    vdata = value._data if isinstance(value, Tensor) else value
+    if isinstance(value, Tensor) and value._dev is not input._dev:
+        vdata = backend.to_device(vdata, input._dev)
+    recording = _state.enabled and (
+        input._requires_grad or getattr(value, "_requires_grad", False)
+    )
+    input._check_inplace()
+    if not recording:
+        if not isinstance(input._data, np.ndarray) and input._dev.type == "cpu":
+            input._data = np.array(input._data)
+        input._data[k] = vdata
+        input._version[0] += 1
+        return
+    new = input._data.copy()
+    new[k] = vdata
+    out = make(new, input._dev)
+    node = CopySlicesBackward0(input, value)
+    node.key = k
+    node.value_shape = getattr(vdata, "shape", ())
+    record(node, out)
+    input._set_(out)
+
+
+# -- joining --------------------------------------------------------------------------------
+
+
+class CatBackward0(Node):
+    """Concatenation: each input gets back its own slice of the gradient."""
+
+    __slots__ = ("dim", "sizes")
+
+    def backward(self, grad):
+        grads, start = [], 0
+        lead = (slice(None),) * self.dim
+        for size in self.sizes:
+            grads.append(grad[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = builtins.max(tensors, key=lambda t: t._data.ndim)
+    d = normalize_dims(dim, ref._data.ndim)[0]
+    result = _dtype.result_type(*tensors).np
+    arrays = [t._data.astype(result, copy=False) for t in tensors]
+    devs = {t._dev for t in tensors}
+    if len(devs) > 1:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            + " and ".join(sorted(str(x) for x in devs)) + "!"
+        )
+    try:
+        data = xp_of(arrays[0]).concatenate(arrays, axis=d)
+    except ValueError as exc:
+        raise RuntimeError(f"torch.cat(): {exc}") from None
+    out = make(data, ref._dev)
+    if _state.enabled and builtins.any(t._requires_grad for t in tensors):
+        node = CatBackward0(*tensors)
+        node.dim, node.sizes = d, [a.shape[d] for a in arrays]
+        record(node, out)
+    return out
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    """Stacking: input i gets the gradient's i-th slice along the new dimension."""
+
+    __slots__ = ("dim",)
+
+    def backward(self, grad):
+        lead = (slice(None),) * self.dim
+        return tuple(grad[lead + (i,)] for i in range(grad.shape[self.dim]))
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shapes = {t._data.shape for t in tensors}
+    if len(shapes) > 1:
+        a, b = tensors[0], next(t for t in tensors if t._data.shape != tensors[0]._data.shape)
+        raise RuntimeError(
+            f"stack expects each tensor to be equal size, but got {list(a.shape)} at entry 0 and "
+            f"{list(b.shape)} at entry {tensors.index(b)}"
+        )
+    n = tensors[0]._data.ndim + 1
+    d = dim % n
+    result = _dtype.result_type(*tensors).np
+    data = xp_of(tensors[0]._data).stack([t._data.astype(result, copy=False) for t in tensors], d)
+    out = make(data, tensors[0]._dev)
+    if _state.enabled and builtins.any(t._requires_grad for t in tensors):
+        node = StackBackward0(*tensors)
+        node.dim = d
+        record(node, out)
+    return out
+
+
+# -- copies and conversions -----------------------------------------------------------------
+
+
+class CloneBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad,)
+
+
+def clone(input, *, memory_format=None):
+    data = input._data.copy()
+    return _view(CloneBackward0, input, data)
+
+
+def contiguous(input, memory_format=None):
+    return input
+
+
+class ToCopyBackward0(Node):
+    """A dtype or device conversion: convert the gradient back."""
+
+    __slots__ = ("dtype", "dev")
+
+    def backward(self, grad):
+        if isinstance(grad, Tensor):
+            return (grad.to(self.dtype, self.dev),)
+        return (backend.to_device(grad, self.dev).astype(self.dtype.np, copy=False),)
+
+
+def convert(input, dtype=None, dev=None, copy=False):
+    """What ``.to(dtype, device)`` does; returns ``input`` itself when nothing changes."""
+    dtype = dtype or input.dtype
+    dev = dev or input._dev
+    if dtype is input.dtype and dev is input._dev and not copy:
+        return input
+    data = backend.to_device(input._data, dev)
+    data = data.astype(dtype.np, copy=copy or data is input._data)
+    out = make(data, dev)
+    if _state.enabled and input._requires_grad:
+        if not dtype.is_floating_point:
+            return out
+        node = ToCopyBackward0(input)
+        node.dtype, node.dev = input.dtype, input._dev
+        record(node, out)
+    return out

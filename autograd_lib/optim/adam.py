@@ -1,0 +1,120 @@
+"""Adam: gradient descent with per-parameter step sizes from running gradient statistics."""
+
+import autograd_lib
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), in the order of operations of PyTorch's implementation.
+
+    For each parameter ``p`` with gradient ``g``, Adam keeps two running averages:
+
+    * ``exp_avg``    m = beta1 * m + (1 - beta1) * g      (the mean of recent gradients)
+    * ``exp_avg_sq`` v = beta2 * v + (1 - beta2) * g * g  (the mean of their squares)
+
+    Both start at zero, so early on they are too small; dividing by ``1 - beta ** step``
+    ("bias correction") fixes that. The update is then
+
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    so each coordinate moves about ``lr`` per step whatever the scale of its gradient.
+    ``weight_decay`` adds ``weight_decay * p`` to ``g`` first (L2 penalty; for decoupled decay
+    use AdamW). ``amsgrad`` divides by the largest ``v`` seen so far instead of the current one.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+    ):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; return ``closure()``'s loss if given."""
+        loss = None
+        if closure is not None:
+            with autograd_lib.enable_grad():
+                loss = closure()
+
+        with autograd_lib.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update(p, group)
+        return loss
+
+    def _init_state(self, p, amsgrad):
+        state = self.state[p]
+        # PyTorch keeps the step count as a float32 tensor on the CPU.
+        state["step"] = autograd_lib.tensor(0.0, dtype=autograd_lib.float32)
+        state["exp_avg"] = autograd_lib.zeros_like(p)
+        state["exp_avg_sq"] = autograd_lib.zeros_like(p)
+        if amsgrad:
+            state["max_exp_avg_sq"] = autograd_lib.zeros_like(p)
+        return state
+
+    def _update(self, p, group):
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+
+        state = self.state[p]
+        if len(state) == 0:
+            state = self._init_state(p, amsgrad)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+
+        grad = -p.grad if group["maximize"] else p.grad
+
+        state["step"].add_(1)
+        step = state["step"].item()
+
+        if weight_decay != 0:
+            grad = grad + weight_decay * p
+
+        # m = m + (1 - beta1) * (g - m), which is beta1 * m + (1 - beta1) * g  (PyTorch's lerp_)
+        exp_avg.add_((1 - beta1) * (grad - exp_avg))
+        # v = beta2 * v + (1 - beta2) * g * g
+        exp_avg_sq.mul_(beta2).add_((1 - beta2) * grad * grad)
+
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+
+        if amsgrad:
+            max_exp_avg_sq = state["max_exp_avg_sq"]
+            max_exp_avg_sq.copy_(autograd_lib.maximum(max_exp_avg_sq, exp_avg_sq))
+            second_moment = max_exp_avg_sq
+        else:
+            second_moment = exp_avg_sq
+        denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
+
+        # p = p - step_size * m / denom  (PyTorch's addcdiv_)
+        p.add_(-step_size * exp_avg / denom)

@@ -1,0 +1,6 @@
+"""Named results of ops that return (values, indices): ``autograd_lib.return_types.max``."""
+
+from .ops.reduction import max_return as max  # noqa: A001
+from .ops.reduction import min_return as min  # noqa: A001
+
+__all__ = ["max", "min"]

@@ -1,0 +1,524 @@
+"""The Tensor: an array, plus what autograd needs to know about it.
+
+A tensor holds
+
+* ``_data``: a NumPy array (CPU) or CuPy array (GPU) with the numbers;
+* ``requires_grad``: whether gradients should flow to it;
+* ``grad_fn``: the node of the operation that produced it (``None`` for a leaf);
+* ``grad``: for leaves, the accumulated gradient after ``backward()``;
+* ``_version``: a counter bumped by every in-place change, shared with its views, so that
+  backward can detect a value that changed after it was saved.
+
+The operations themselves live in ``autograd_lib/ops``; this module attaches them as methods
+and operators, so ``x * y``, ``x.mul(y)`` and ``autograd_lib.mul(x, y)`` are one function.
+"""
+
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _dtype, _formatting, grad_mode
+from .backend import CPU, array_module, device, device_of, to_device
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``autograd_lib.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"autograd_lib.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it."""
+
+    # Hot attributes live in slots (fast to create and read); rarely used ones (hooks,
+    # retain_grad, user attributes) go in the instance dict, created only when first set.
+    __slots__ = (
+        "_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_dev", "_acc",
+        "__dict__", "__weakref__",
+    )
+    _hooks = None
+    _retains_grad = False
+    __array_priority__ = 1000  # ndarray * tensor -> Tensor.__rmul__, not an object array
+
+    def __new__(cls, *args, **kwargs):
+        # Legacy constructor, as ``torch.Tensor(2, 3)`` or ``torch.Tensor([1, 2])``: float32.
+        from .creation import tensor as _tensor
+
+        if len(args) == 1 and not isinstance(args[0], int):
+            return _tensor(args[0], dtype=_dtype.float32)
+        return _tensor(np.zeros(args, dtype=np.float32))
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, dev=CPU):
+        """Wrap an array without copying it (the constructor every op uses)."""
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad_fn = grad_fn
+        t._grad = None
+        t._version = [0]
+        t._dev = dev
+        t._acc = None
+        return t
+
+    # -- autograd attributes ---------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self._grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        if self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of "
+                    f"{type(value).__name__}"
+                )
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value._dev is not self._dev:
+                raise RuntimeError("assigned grad has data located on a different device")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def _version_number(self):
+        return self._version[0]
+
+    def _grad_accumulator(self):
+        """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            from .autograd.graph import AccumulateGrad
+
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                g = grad.detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
+            return None
+
+        self._grad_fn.register_prehook(keep)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .autograd.graph import _RemovableHandle
+
+        if self._grad_fn is not None:
+            return self._grad_fn.register_prehook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. the graph leaves (see autograd.backward)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # -- metadata ----------------------------------------------------------------------------
+    @property
+    def data(self):
+        """The same numbers, detached from the graph (changes to it are not tracked)."""
+        return Tensor._make(self._data, False, None, self._dev)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data
+        self._dev = value._dev
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return self._dev
+
+    @property
+    def is_cuda(self):
+        return self._dev.type == "cuda"
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.dtype.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def type(self, dtype=None):
+        from .autograd.graph import legacy_type_name
+
+        if dtype is None:
+            return legacy_type_name(self._data.dtype, self._dev.type == "cuda")
+        return self.to(dtype)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    # -- conversions -------------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item() if self._dev is CPU else self._data.get().item()
+
+    def tolist(self):
+        return self._host().tolist()
+
+    def _host(self):
+        """The data as a NumPy array on the CPU."""
+        return np.asarray(self._data) if self._dev is CPU else self._data.get()
+
+    def numpy(self, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if self._dev is not CPU:
+            if not force:
+                raise TypeError(
+                    f"can't convert {self._dev} device type tensor to numpy. Use Tensor.cpu() to "
+                    "copy the tensor to host memory first."
+                )
+            return self._data.get()
+        if not isinstance(self._data, np.ndarray):
+            self._data = np.asarray(self._data)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._host()
+        return a if dtype is None else a.astype(dtype)
+
+    def _scalar_check(self, what):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                if what == "bool"
+                else f"only one element tensors can be converted to Python scalars"
+            )
+        return self.item()
+
+    def __bool__(self):
+        return bool(self._scalar_check("bool"))
+
+    def __float__(self):
+        return float(self._scalar_check("float"))
+
+    def __int__(self):
+        return int(self._scalar_check("int"))
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self):
+        return _formatting.tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._host(), self._requires_grad, str(self._dev)))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
+        new = type(self)._make(self._data.copy(), self._requires_grad, None, self._dev)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
+
+    def detach(self):
+        """The same data, cut from the graph (shares memory and version counter)."""
+        t = Tensor._make(self._data, False, None, self._dev)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        if self._grad_fn is not None:
+            self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """``to(dtype)``, ``to(device)``, ``to(other_tensor)``: a converted tensor (differentiable)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a._dev
+            elif isinstance(a, (_dtype.dtype, type)) or a in (float, int, bool):
+                dtype = a
+            else:
+                device = a
+        from .ops.shape import convert
+
+        return convert(self, _dtype.to_dtype(dtype), _parse_device(device), copy)
+
+    def cpu(self):
+        return self.to(device=CPU)
+
+    def cuda(self, device=None):
+        return self.to(device="cuda" if device is None else _cuda_device(device))
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device or self._dev,
+                      requires_grad=requires_grad)
+
+    # -- in-place changes ------------------------------------------------------------------
+    def _check_inplace(self):
+        if self._requires_grad and self._grad_fn is None and grad_mode._state.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+
+    def _set_(self, result):
+        """Make ``result`` (a tensor computed out of place) the new value of ``self``.
+
+        Without a graph to record, the numbers are written into the existing array, so views
+        of this tensor see the change. When the operation is recorded, ``self`` takes over the
+        result's array and ``grad_fn``: from now on it *is* the output of that operation.
+        """
+        self._version[0] += 1
+        if result._grad_fn is None:
+            xp = array_module(self._dev)
+            if isinstance(self._data, np.ndarray) or xp is not np:
+                self._data[...] = result._data
+            else:
+                self._data = np.asarray(result._data, dtype=self._data.dtype)
+        else:
+            self._data = result._data
+            self._grad_fn = result._grad_fn
+            self._requires_grad = True
+            node = result._grad_fn
+            if node._out is not None:  # the op saved its output: that output is now ``self``
+                node._out = (self._data, self._version, self._version[0])
+        return self
+
+    def zero_(self):
+        self._check_inplace()
+        self._version[0] += 1
+        if isinstance(self._data, np.ndarray) or self._dev is not CPU:
+            self._data[...] = 0
+        else:
+            self._data = np.zeros_like(self._data)
+        return self
+
+    def fill_(self, value):
+        self._check_inplace()
+        self._version[0] += 1
+        if isinstance(self._data, np.ndarray) or self._dev is not CPU:
+            self._data[...] = value
+        else:
+            self._data = np.full_like(self._data, value)
+        return self
+
+    def copy_(self, src):
+        self._check_inplace()
+        src_data = src._data if isinstance(src, Tensor) else src
+        self._version[0] += 1
+        self._data[...] = to_device(src_data, self._dev) if isinstance(src, Tensor) else src_data
+        return self
+
+
+def _inplace(op):
+    """Build ``add_``-style methods from an out-of-place op (``x.add_(y)`` is ``x = x + y``)."""
+
+    def method(self, other, *args, **kwargs):
+        self._check_inplace()
+        result = op(self, other, *args, **kwargs)
+        if result.dtype is not self.dtype:
+            if self.dtype.is_floating_point or not result.dtype.is_floating_point:
+                result = result.to(self.dtype)
+            else:
+                raise RuntimeError(
+                    f"result type {_dtype_name(result.dtype)} can't be cast to the desired output "
+                    f"type {_dtype_name(self.dtype)}"
+                )
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(result.shape)}"
+            )
+        return self._set_(result)
+
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In-place ``{op.__name__}``: changes this tensor, returns it."
+    return method
+
+
+def _dtype_name(d):
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half"}.get(d.name, d.name)
+
+
+def _rebuild(array, requires_grad, dev):
+    from .creation import tensor
+
+    return tensor(array, requires_grad=requires_grad, device=dev)
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim + n if dim < 0 else dim
+
+
+def _parse_device(d):
+    if d is None:
+        return None
+    if isinstance(d, int):
+        return device("cuda", d)
+    return device(d)
+
+
+def _cuda_device(d):
+    return device("cuda", d) if isinstance(d, int) else device(d)
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+__all__ = ["Tensor", "Size", "is_tensor", "device_of"]
