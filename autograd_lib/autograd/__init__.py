@@ -96,12 +96,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     run_backward(roots, _root_grads(outputs, _as_tuple(grad_outputs), create_graph),
                  retain_graph, create_graph, targets)
     results = []
-    for x, node in zip(inputs, nodes):
+    for i, (x, node) in enumerate(zip(inputs, nodes)):
         g = targets[node]
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:

@@ -8,6 +8,22 @@ from ..autograd.graph import Node
 from ._common import _state, make, operands, record, sum_to, xp_of
 
 
+_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
+          "int32": "int", "bool": "bool"}
+
+
+def _same_dtype(a, b, op):
+    """Matrix products don't promote dtypes in PyTorch: they refuse mixed ones."""
+    if a._data.dtype != b._data.dtype:
+        x, y = (_NAMES.get(t._data.dtype.name, t._data.dtype.name) for t in (a, b))
+        if op == "dot":
+            raise RuntimeError(
+                f"dot : expected both vectors to have same dtype, but found {x.capitalize()} "
+                f"and {y.capitalize()}"
+            )
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {x} != {y}")
+
+
 def _mT(x):
     """Swap the last two dimensions (transpose of each matrix in a batch)."""
     return x.swapaxes(-1, -2)
@@ -48,6 +64,7 @@ def mm(input, mat2):
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
+    _same_dtype(input, mat2, "mm")
     a, b, dev, _ = operands(input, mat2)
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(
@@ -72,6 +89,7 @@ def dot(input, other):
         raise RuntimeError(
             f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors"
         )
+    _same_dtype(input, other, "dot")
     a, b, dev, _ = operands(input, other)
     if a.shape != b.shape:
         raise RuntimeError(
@@ -95,6 +113,7 @@ class MvBackward0(Node):
 
 
 def mv(input, vec):
+    _same_dtype(input, vec, "mv")
     a, b, dev, _ = operands(input, vec)
     return _record_product(MvBackward0, input, vec, a @ b, dev)
 
@@ -137,6 +156,7 @@ def matmul(input, other):
             f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D and "
             f"{other.ndim}D"
         )
+    _same_dtype(input, other, "dot" if input.ndim == other.ndim == 1 else "mm")
     if input.ndim == 2 and other.ndim == 2:
         return mm(input, other)
     if input.ndim == 1 and other.ndim == 1:

@@ -73,6 +73,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     if not shape:
         return reshape(input, 1)
     s, e = normalize_dims(start_dim, len(shape))[0], normalize_dims(end_dim, len(shape))[0]
+    if s == e:
+        return input  # nothing to merge: PyTorch returns the tensor itself
     n = 1
     for d in shape[s : e + 1]:
         n *= d
@@ -292,6 +294,8 @@ def getitem(input, key):
         node_cls = IndexBackward0
     elif builtins.any(isinstance(i, slice) for i in k):
         node_cls = SliceBackward0
+    elif builtins.all(i is None or i is Ellipsis for i in k):  # x[None]: a reshape
+        return _view(UnsqueezeBackward0, input, data, shape=input._data.shape)
     else:
         node_cls = SelectBackward0
     if isinstance(data, np.generic):
