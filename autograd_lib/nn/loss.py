@@ -10,9 +10,10 @@ from .module import Module
 
 
 class _Loss(Module):
-    """Common base: stores ``reduction``."""
+    """Common base: stores ``reduction`` (keyword-only, as it comes after PyTorch's legacy
+    positional arguments ``weight``, ``size_average``, ... that autograd_lib leaves out)."""
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, *, reduction="mean"):
         super().__init__()
         self.reduction = reduction
 

@@ -122,7 +122,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                "(torch.nn.Parameter or None required)"
+                "(autograd_lib.nn.Parameter or None required)"
             )
         if param is not None and param.grad_fn is not None:
             raise ValueError(
@@ -145,7 +145,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
-                "(torch Tensor or None required)"
+                "(autograd_lib Tensor or None required)"
             )
         self._buffers[name] = tensor
         if persistent:
@@ -194,7 +194,7 @@ class Module:
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                    "(torch.nn.Parameter or None expected)"
+                    "(autograd_lib.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, value)
         elif isinstance(value, Module):
@@ -206,7 +206,7 @@ class Module:
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as child module '{name}' "
-                    "(torch.nn.Module or None expected)"
+                    "(autograd_lib.nn.Module or None expected)"
                 )
             modules[name] = value
         elif buffers is not None and name in buffers:
@@ -214,7 +214,7 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                    "(autograd_lib.nn.Buffer, autograd_lib.Tensor or None expected)"
                 )
             buffers[name] = value
         else:
@@ -420,7 +420,7 @@ class Module:
             if not isinstance(input_param, Tensor):
                 errors.append(
                     f'While copying the parameter named "{key}", '
-                    "expected torch.Tensor or Tensor-like object from checkpoint but "
+                    "expected autograd_lib.Tensor or Tensor-like object from checkpoint but "
                     f"received {type(input_param)}"
                 )
                 continue
