@@ -150,8 +150,7 @@ def _uniform_(self, a=0.0, b=1.0):
     from . import creation
 
     values = creation._rng.uniform(a, b, self._data.shape).astype(self._data.dtype)
-    self._version[0] += 1
-    self._data[...] = values if self._dev is CPU else to_device(values, self._dev)
+    self._write(values if self._dev is CPU else to_device(values, self._dev))
     return self
 
 
@@ -159,8 +158,7 @@ def _normal_(self, mean=0.0, std=1.0):
     from . import creation
 
     values = (mean + std * creation._rng.standard_normal(self._data.shape)).astype(self._data.dtype)
-    self._version[0] += 1
-    self._data[...] = values if self._dev is CPU else to_device(values, self._dev)
+    self._write(values if self._dev is CPU else to_device(values, self._dev))
     return self
 
 

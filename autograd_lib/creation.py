@@ -93,8 +93,10 @@ def _unwrap(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (a number, nested lists or an array)."""
-    if type(data) is builtins.float and dtype is None:  # the common scalar case, fast
-        array = np.array(data, dtype=np.float32)
+    if type(data) is builtins.float and dtype is None and device is None:
+        # The common scalar case, fast: a NumPy scalar (cheaper to compute with than a 0-d
+        # array; see Tensor._write).
+        return Tensor._make(np.float32(data), bool(requires_grad), None, CPU)
     else:
         array = _infer(data)
     return _finish(array, dtype, device, requires_grad)

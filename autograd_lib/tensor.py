@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from . import _dtype, _formatting, grad_mode
-from .backend import CPU, array_module, device, device_of, to_device
+from .backend import CPU, device, device_of, to_device
 
 
 class Size(tuple):
@@ -44,12 +44,14 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    # Hot attributes live in slots (fast to create and read); rarely used ones (hooks,
-    # retain_grad, user attributes) go in the instance dict, created only when first set.
-    __slots__ = (
-        "_data", "_requires_grad", "_grad_fn", "_grad", "_version", "_dev", "_acc",
-        "__dict__", "__weakref__",
-    )
+    # Attributes every tensor sets live in slots (fast to create and read). Those only leaves
+    # or a few tensors set (grad, hooks, retain_grad, user attributes) have class-level
+    # defaults and go in the instance dict when first set: making a tensor stores 5 values.
+    # (Measured: 0.35 us -> 0.2 us per tensor, about a tenth of a small op's cost.)
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_version", "_dev", "__dict__",
+                 "__weakref__")
+    _grad = None
+    _acc = None  # weak reference to this leaf's AccumulateGrad node
     _hooks = None
     _retains_grad = False
     __array_priority__ = 1000  # ndarray * tensor -> Tensor.__rmul__, not an object array
@@ -69,10 +71,8 @@ class Tensor:
         t._data = data
         t._requires_grad = requires_grad
         t._grad_fn = grad_fn
-        t._grad = None
         t._version = [0]
         t._dev = dev
-        t._acc = None
         return t
 
     # -- autograd attributes ---------------------------------------------------------------
@@ -417,14 +417,10 @@ class Tensor:
         of this tensor see the change. When the operation is recorded, ``self`` takes over the
         result's array and ``grad_fn``: from now on it *is* the output of that operation.
         """
-        self._version[0] += 1
         if result._grad_fn is None:
-            xp = array_module(self._dev)
-            if isinstance(self._data, np.ndarray) or xp is not np:
-                self._data[...] = result._data
-            else:
-                self._data = np.asarray(result._data, dtype=self._data.dtype)
+            self._write(result._data)
         else:
+            self._version[0] += 1
             self._data = result._data
             self._grad_fn = result._grad_fn
             self._requires_grad = True
@@ -433,29 +429,33 @@ class Tensor:
                 node._out = (self._data, self._version, self._version[0])
         return self
 
+    def _write(self, values):
+        """Overwrite the numbers in place (views see it) and bump the version counter.
+
+        A 0-d tensor may hold an immutable NumPy scalar (ops on scalars are 5-10x cheaper
+        than on 0-d arrays); that one is replaced instead.
+        """
+        d = self._data
+        if isinstance(d, np.generic):
+            self._data = d.dtype.type(values)
+        else:
+            d[...] = values
+        self._version[0] += 1
+
     def zero_(self):
         self._check_inplace()
-        self._version[0] += 1
-        if isinstance(self._data, np.ndarray) or self._dev is not CPU:
-            self._data[...] = 0
-        else:
-            self._data = np.zeros_like(self._data)
+        self._write(0)
         return self
 
     def fill_(self, value):
         self._check_inplace()
-        self._version[0] += 1
-        if isinstance(self._data, np.ndarray) or self._dev is not CPU:
-            self._data[...] = value
-        else:
-            self._data = np.full_like(self._data, value)
+        self._write(value.item() if isinstance(value, Tensor) else value)
         return self
 
     def copy_(self, src):
         self._check_inplace()
-        src_data = src._data if isinstance(src, Tensor) else src
-        self._version[0] += 1
-        self._data[...] = to_device(src_data, self._dev) if isinstance(src, Tensor) else src_data
+        src_data = to_device(src._data, self._dev) if isinstance(src, Tensor) else src
+        self._write(src_data)
         return self
 
 

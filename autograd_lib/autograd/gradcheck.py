@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 
-from .. import grad_mode
 from ..tensor import Tensor
 
 
@@ -39,8 +38,7 @@ def _numerical(fn, inputs, i, out_index, eps):
         for delta in (eps, -eps):
             flat[j] = orig + delta
             _store(x, data)
-            with grad_mode.no_grad():
-                values.append(_outputs(fn, inputs)[out_index]._host().astype(np.float64).reshape(-1))
+            values.append(_outputs(fn, inputs)[out_index]._host().astype(np.float64).reshape(-1))
         flat[j] = orig
         _store(x, data)
         jac[j] = (values[0] - values[1]) / (2 * eps)
@@ -48,7 +46,9 @@ def _numerical(fn, inputs, i, out_index, eps):
 
 
 def _store(x, host_array):
-    x._data[...] = host_array if x._dev.type == "cpu" else type(x._data)(host_array)
+    from ..backend import to_device
+
+    x._write(host_array if x._dev.type == "cpu" else to_device(host_array, x._dev))
 
 
 def _analytical(fn, inputs, i, out_index):

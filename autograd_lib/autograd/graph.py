@@ -20,6 +20,8 @@ code runs fast on arrays for a normal backward, and on tensors, recording a new 
 import itertools
 import re
 
+import numpy as np
+
 _sequence = itertools.count()
 
 FREED_MESSAGE = (
@@ -46,7 +48,7 @@ class Node:
 
     def __init__(self, *inputs):
         """Connect the node to the graph of each input (Tensors; other values get no edge)."""
-        self.next_functions = tuple(_edge(x) for x in inputs)
+        self.next_functions = tuple([_edge(x) for x in inputs])
         self._seq = next(_sequence)
         self._saved = ()
         self._versions = ()
@@ -57,9 +59,7 @@ class Node:
     def save_for_backward(self, *values):
         """Keep inputs (tensors or plain values) for the backward formula."""
         self._saved = values
-        self._versions = tuple(
-            v._version[0] if hasattr(v, "_version") else None for v in values
-        )
+        self._versions = tuple([_version_of(v) for v in values])
 
     def save_output(self, out):
         """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""
@@ -151,12 +151,24 @@ class AccumulateGrad(Node):
             if leaf._grad is None:
                 # A fresh copy: the array may be shared with other gradients (e.g. ``a + b``
                 # hands the same gradient to both inputs), and .grad must not alias them.
-                leaf._grad = Tensor._make(grad.copy(), False, None, leaf._dev)
+                # (NumPy scalars are immutable: nothing to copy.)
+                if not isinstance(grad, np.generic):
+                    grad = grad.copy()
+                leaf._grad = Tensor._make(grad, False, None, leaf._dev)
             else:
                 g = leaf._grad
-                g._data += grad  # accumulate in place, as PyTorch does
+                if isinstance(g._data, np.generic):
+                    g._data = g._data + grad
+                else:
+                    g._data += grad  # accumulate in place, as PyTorch does
                 g._version[0] += 1
         return ()
+
+
+def _version_of(value):
+    """The version of a saved tensor now (None for plain numbers, arrays or None)."""
+    counter = getattr(value, "_version", None)
+    return None if counter is None else counter[0]
 
 
 def _edge(x):

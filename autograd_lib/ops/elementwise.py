@@ -6,7 +6,8 @@ reuse the op's own result (``exp``: d/dx e^x = e^x, so ExpBackward0 saves the ou
 
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._common import _state, as_tensor, cos, make, operands, record, sign, sin, sum_to, xp_of
+from . import _common as either  # helpers that take an array or a tensor
+from ._common import _state, as_tensor, make, operands, record, sum_to, xp_of
 from ._common import where as pick
 
 
@@ -75,7 +76,7 @@ class AbsBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad, x):
-        return (grad * sign(x),)
+        return (grad * either.sign(x),)
 
 
 def abs(input):
@@ -88,7 +89,7 @@ class SinBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad, x):
-        return (grad * cos(x),)
+        return (grad * either.cos(x),)
 
 
 def sin(input):
@@ -102,7 +103,7 @@ class CosBackward0(Node):
     __slots__ = ()
 
     def backward(self, grad, x):
-        return (grad * -sin(x),)
+        return (grad * -either.sin(x),)
 
 
 def cos(input):
