@@ -4,6 +4,8 @@
 touching no ``.grad``. Both hand the real work to the engine (``engine.py``).
 """
 
+import numpy as np
+
 from .. import backend
 from ..tensor import Tensor
 from .engine import root_node, run_backward
@@ -34,8 +36,11 @@ def _root_grads(outputs, grad_outputs, create_graph):
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}"
                 )
-            xp = backend.array_module(out._dev)
-            g = xp.ones(out._data.shape, dtype=out._data.dtype)
+            data = out._data
+            if isinstance(data, np.generic):  # a NumPy scalar: its own type makes a 1
+                g = data.dtype.type(1)
+            else:
+                g = backend.array_module(out._dev).ones(data.shape, dtype=data.dtype)
             grads.append(Tensor._make(g, False, None, out._dev) if create_graph else g)
             continue
         if not isinstance(g, Tensor):

@@ -70,44 +70,46 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     """
     deps, _ = _dependencies(roots)
     needed = None if targets is None else _needed(roots, deps, targets)
-    buffers = {}
+    buffers = {}  # node -> the sum of the gradients that reached it so far
     for node, grad in zip(roots, root_grads):
         buffers[node] = grad if node not in buffers else buffers[node] + grad
-    ready = []
-    for node in buffers:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, node))
+    ready = [(-node._seq, node) for node in buffers if deps.get(node, 0) == 0]
+    heapq.heapify(ready)
 
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state
+    previous, state.enabled = state.enabled, create_graph  # record only for create_graph
+    try:
         while ready:
-            _, node = heapq.heappop(ready)
-            _run_node(node, buffers, deps, ready, retain_graph, create_graph, targets, needed)
-
-
-def _run_node(node, buffers, deps, ready, retain_graph, create_graph, targets, needed):
-    grad = buffers.pop(node, None)
-    if node._pre_hooks and grad is not None:
-        grad = run_hooks(node._pre_hooks, grad)
-    if targets is not None and node in targets:
-        targets[node] = grad
-        if type(node) is AccumulateGrad:
-            return  # autograd.grad: report the leaf's gradient, don't touch its .grad
-    if grad is None:  # no gradient reached this node: nothing flows on
-        grads = (None,) * len(node.next_functions)
-    else:
-        grads = node.apply(grad, create_graph)
-        if not retain_graph:
-            node.release()
-    for (child, _), g in zip(node.next_functions, grads):
-        if child is None or (needed is not None and child not in needed):
-            continue
-        if g is not None:
-            prev = buffers.get(child)
-            buffers[child] = g if prev is None else prev + g
-        deps[child] -= 1
-        if deps[child] == 0:
-            if type(child) is AccumulateGrad and targets is None:
-                # Leaves first, like PyTorch (their priority is the highest).
-                _run_node(child, buffers, deps, ready, retain_graph, create_graph, None, None)
+            node = heapq.heappop(ready)[1]
+            grad = buffers.pop(node, None)
+            if node._pre_hooks and grad is not None:  # tensor hooks, retain_grad
+                grad = run_hooks(node._pre_hooks, grad)
+            if targets is not None and node in targets:
+                targets[node] = grad  # autograd.grad: capture it
+                if type(node) is AccumulateGrad:
+                    continue  # ... and leave the leaf's .grad alone
+            if grad is None:  # no gradient reached this node: nothing flows on
+                grads = (None,) * len(node.next_functions)
             else:
-                heapq.heappush(ready, (-child._seq, child))
+                grads = node.apply(grad, create_graph)  # the chain rule for this op
+                if not retain_graph:
+                    node.release()
+            for (child, _), g in zip(node.next_functions, grads):
+                if child is None or (needed is not None and child not in needed):
+                    continue
+                if g is not None:
+                    prev = buffers.get(child)
+                    buffers[child] = g if prev is None else prev + g
+                remaining = deps[child] - 1
+                deps[child] = remaining
+                if remaining == 0:
+                    if targets is None and type(child) is AccumulateGrad:
+                        # A leaf is complete: accumulate into .grad now (PyTorch gives leaf
+                        # accumulators the highest priority too).
+                        g = buffers.pop(child, None)
+                        if g is not None:
+                            child.apply(g, create_graph)
+                    else:
+                        heapq.heappush(ready, (-child._seq, child))
+    finally:
+        state.enabled = previous

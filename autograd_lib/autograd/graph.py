@@ -22,6 +22,9 @@ import re
 
 import numpy as np
 
+from ..backend import device_of
+from ..tensor import Tensor
+
 _sequence = itertools.count()
 
 FREED_MESSAGE = (
@@ -87,8 +90,6 @@ class Node:
             if counter[0] != version:
                 raise RuntimeError(_version_message(None, self, version, array, counter[0]))
             if differentiable:
-                from ..tensor import Tensor
-
                 values.append(Tensor._make(array, True, self))
             else:
                 values.append(array)
@@ -102,6 +103,9 @@ class Node:
 
     # -- what the engine calls --------------------------------------------------------------
     def apply(self, grad, differentiable=False):
+        saved = self._saved
+        if saved is not None and not saved and self._out is None:  # nothing saved (add, sum ...)
+            return self.backward(grad)
         return self.backward(grad, *self.unpack(differentiable))
 
     def backward(self, grad, *saved):  # pragma: no cover - every op overrides it
@@ -136,8 +140,6 @@ class AccumulateGrad(Node):
         self.variable = variable
 
     def apply(self, grad, differentiable=False):
-        from ..tensor import Tensor
-
         leaf = self.variable
         if leaf._hooks:
             grad = run_hooks(leaf._hooks, grad)
@@ -181,8 +183,6 @@ def _edge(x):
 
 def run_hooks(hooks, grad):
     """Call tensor hooks on a gradient (array or tensor); a hook may return a replacement."""
-    from ..backend import device_of
-    from ..tensor import Tensor
 
     wrapped = grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None, device_of(grad))
     for hook in list(hooks):

@@ -137,6 +137,10 @@ def expand_to(grad, shape):
     """Broadcast ``grad`` to ``shape`` (read-only view for arrays, ``expand`` for tensors)."""
     if isinstance(grad, Tensor):
         return grad.expand(*shape)
+    if grad.ndim == 0:  # one number everywhere: fill (0.3 us) beats broadcast_to (2 us)
+        out = xp_of(grad).empty(shape, dtype=grad.dtype)
+        out.fill(grad)
+        return out
     return xp_of(grad).broadcast_to(grad, tuple(shape))
 
 

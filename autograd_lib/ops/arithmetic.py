@@ -21,19 +21,22 @@ class _Binary(Node):
 
     def __init__(self, a, b, promoted):
         Node.__init__(self, a, b)
-        self.shapes = (a._data.shape, b._data.shape if isinstance(b, Tensor) else ())
+        self.shapes = (a._data.shape, b._data.shape if type(b) is not int and type(b) is not
+                       float and isinstance(b, Tensor) else ())
         self.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
 
     def reduce(self, grads):
         """Sum each gradient back to its input's shape (and dtype)."""
-        out = []
-        for i, g in enumerate(grads):
-            if g is not None:
-                g = sum_to(g, self.shapes[i])
-                if self.dtypes is not None:
-                    g = cast(g, self.dtypes[i])
-            out.append(g)
-        return tuple(out)
+        da, db = grads
+        sa, sb = self.shapes
+        if da is not None and da.shape != sa:
+            da = sum_to(da, sa)
+        if db is not None and db.shape != sb:
+            db = sum_to(db, sb)
+        if self.dtypes is not None:
+            da = None if da is None else cast(da, self.dtypes[0])
+            db = None if db is None else cast(db, self.dtypes[1])
+        return da, db
 
 
 def _binary(node_cls, a, b, out_data, dev, promoted, save=None):
@@ -249,6 +252,8 @@ class PowBackward0(Node):
         c = self.exponent
         if c == 0:
             return (grad * 0,)
+        if c == 2:  # a ** 1 is a itself: skip that power (same bits, one op fewer)
+            return (grad * (2.0 * a),)
         return (grad * (c * a ** (c - 1)),)
 
 

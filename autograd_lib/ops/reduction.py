@@ -25,7 +25,7 @@ class _Reduction(Node):
 
     def spread(self, grad):
         """The output gradient, reshaped to keepdim form and broadcast over the input."""
-        if not self.keepdim and self.shape:
+        if not self.keepdim and self.shape and grad.ndim:
             grad = grad.reshape(_kept_shape(self.shape, self.dims))
         return expand_to(grad, self.shape)
 
