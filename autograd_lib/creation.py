@@ -118,7 +118,10 @@ def from_numpy(array):
     return Tensor._make(array, False, None, CPU)
 
 
-def _size(size):
+def _size(size, keyword=None):
+    """Sizes as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    if keyword is not None:
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])
     return tuple(int(s) for s in size)
@@ -130,16 +133,16 @@ def _default(dtype, kind="f"):
     return np.float32 if kind == "f" else np.int64
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(np.zeros(_size(size), _default(dtype)), None, device, requires_grad)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.zeros(_size(sizes, size), _default(dtype)), None, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(np.ones(_size(size), _default(dtype)), None, device, requires_grad)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.ones(_size(sizes, size), _default(dtype)), None, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False):
+    return zeros(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -198,15 +201,15 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=_default(dtype)), None, device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform numbers in [0, 1)."""
-    array = _rng.random(_size(size), dtype=np.float64).astype(_default(dtype))
+    array = _rng.random(_size(sizes, size), dtype=np.float64).astype(_default(dtype))
     return _finish(array, None, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal numbers (mean 0, standard deviation 1)."""
-    array = _rng.standard_normal(_size(size)).astype(_default(dtype))
+    array = _rng.standard_normal(_size(sizes, size)).astype(_default(dtype))
     return _finish(array, None, device, requires_grad)
 
 

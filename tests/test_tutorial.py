@@ -32,7 +32,7 @@ def shim(tmp_path_factory):
     return d
 
 
-@pytest.mark.parametrize("script", ["sections_2_to_7.py", "section_8.py"])
+@pytest.mark.parametrize("script", ["sections_2_to_7.py", "section_8.py", "d2l_autograd.py"])
 def test_tutorial_prints_what_pytorch_prints(script, shim):
     ours = _run(script, shim)
     theirs = _run(script)
