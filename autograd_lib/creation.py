@@ -97,6 +97,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         # The common scalar case, fast: a NumPy scalar (cheaper to compute with than a 0-d
         # array; see Tensor._write).
         return Tensor._make(np.float32(data), bool(requires_grad), None, CPU)
+    if dtype is not None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+        # Convert straight to the requested dtype (not via float32: 0.1 must stay 0.1 in float64)
+        if isinstance(data, (list, tuple)):
+            data = _unwrap(data)
+        array = np.array(data, dtype=_dtype.to_dtype(dtype).np)
     else:
         array = _infer(data)
     return _finish(array, dtype, device, requires_grad)

@@ -31,7 +31,7 @@ def _numerical(fn, inputs, i, out_index, eps):
     data = x._host()
     flat = data.reshape(-1)
     out0 = _outputs(fn, inputs)[out_index]
-    jac = np.zeros((flat.size, max(out0.numel(), 1)))
+    jac = np.zeros((flat.size, out0.numel()))
     for j in range(flat.size):
         orig = flat[j]
         values = []

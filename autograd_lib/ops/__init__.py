@@ -5,7 +5,7 @@ from .arithmetic import add, div, mul, neg, pow, reciprocal, rsub, square, sub
 from .elementwise import (
     abs, allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp, clip, cos, eq,
     equal, exp, ge, gt, isclose, isfinite, isnan, le, log, logical_and, logical_not, logical_or,
-    logical_xor, lt, ne, relu, sigmoid, sin, sqrt, tanh, where,
+    logical_xor, lt, ne, relu, sigmoid, sign, sin, sqrt, tanh, where,
 )
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduction import (

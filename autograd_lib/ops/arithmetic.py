@@ -282,6 +282,12 @@ class PowBackward2(Node):
         return (grad * (result * math.log(self.base)),)
 
 
+def _power(a, b):
+    """a ** b, keeping bool ** bool a bool as PyTorch does (NumPy would give int8)."""
+    r = a ** b
+    return r.astype(bool) if a.dtype.kind == "b" and r.dtype.kind != "b" else r
+
+
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
@@ -299,7 +305,7 @@ def pow(input, exponent):
         return out
     if isinstance(exponent, Tensor):
         a, b, dev, promoted = operands(input, exponent)
-        out = make(a ** b, dev)
+        out = make(_power(a, b), dev)
         if _state.enabled and (input._requires_grad or exponent._requires_grad):
             node = PowBackward1(input, exponent, promoted)
             node.save_for_backward(input, exponent)
@@ -307,7 +313,7 @@ def pow(input, exponent):
             record(node, out)
         return out
     a, b, dev, _ = operands(input, exponent)
-    out = make(a ** b, dev)
+    out = make(_power(a, b), dev)
     if _state.enabled and input._requires_grad:
         node = PowBackward0(input)
         node.exponent = exponent

@@ -192,12 +192,15 @@ clip = clamp
 class WhereBackward0(Node):
     """where(c, a, b): the gradient goes to ``a`` where c is true, to ``b`` elsewhere."""
 
-    __slots__ = ("shapes",)
+    __slots__ = ("shapes", "dtypes")
 
     def backward(self, grad, cond):
         na, nb = (self.next_functions[i][0] is not None for i in (1, 2))
         da = sum_to(pick(cond, grad, 0), self.shapes[0]) if na else None
         db = sum_to(pick(cond, 0, grad), self.shapes[1]) if nb else None
+        if self.dtypes is not None:  # the inputs were promoted: give each its own dtype back
+            da = None if da is None else either.cast(da, self.dtypes[0])
+            db = None if db is None else either.cast(db, self.dtypes[1])
         return (None, da, db)
 
 
@@ -207,8 +210,8 @@ def where(condition, input=None, other=None):
         return tuple(make(i, condition._dev) for i in xp_of(condition._data).nonzero(condition._data))
     like = input if isinstance(input, Tensor) else other
     cond = as_tensor(condition, like)
-    a, b, dev, _ = operands(as_tensor(input, like) if not isinstance(input, Tensor) else input,
-                            other)
+    a, b, dev, promoted = operands(
+        as_tensor(input, like) if not isinstance(input, Tensor) else input, other)
     data = xp_of(a).where(cond._data, a, b)
     out = make(data, dev)
     if _state.enabled and (
@@ -216,6 +219,10 @@ def where(condition, input=None, other=None):
     ):
         node = WhereBackward0(cond, input, other)
         node.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
+        node.dtypes = None
+        if promoted:
+            node.dtypes = tuple(
+                x._data.dtype if isinstance(x, Tensor) else None for x in (input, other))
         node.save_for_backward(cond._data)
         record(node, out)
     return out
@@ -289,5 +296,14 @@ def isfinite(input):
     return make(xp_of(input._data).isfinite(input._data), input._dev)
 
 
-def sign_(input):  # torch.sign: no gradient worth having (zero almost everywhere)
-    return make(xp_of(input._data).sign(input._data), input._dev)
+class SignBackward0(Node):
+    """sign(x) is flat wherever it is differentiable: the gradient is 0."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+def sign(input):
+    return _unary(SignBackward0, input, xp_of(input._data).sign(input._data))
