@@ -19,7 +19,7 @@ Two measurements per task (W3-f32, W3-f64, W4):
 Task ``leak``: W2's epoch, first ``leak_epochs // 10`` times untraced (warm-up), then
 ``leak_epochs`` times under tracemalloc, sampling the traced memory (after ``gc.collect()``)
 at 11 checkpoints and counting the objects the cyclic garbage collector had to free (a sign of
-reference cycles in the graph).  PASS when the second half grows by at most 4 KiB.
+reference cycles in the graph).  PASS when the second half grows by at most 16 KiB.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import tracemalloc
 from benchmarks import _env
 
 TRACEMALLOC_IMPLS = ("numpy", "autograd_lib", "mygrad")
-# Allowed growth of traced memory over the second half of the leak check.  One leaked scalar
-# tensor per epoch would be ~100 bytes x 5000 epochs = ~500 KB.
-LEAK_TOLERANCE_BYTES = 4 * 1024
+# Allowed growth of traced memory over the second half of the leak check (5,000 epochs in a
+# full run).  Free lists filling up account for up to ~27 KiB in all, most of it in the first
+# half; one leaked object per epoch would add 5,000 x >= 32 bytes = 160 KB or more.
+LEAK_TOLERANCE_BYTES = 16 * 1024
 
 
 def _proc_status(field: str) -> int | None:

@@ -48,6 +48,7 @@ def time_table(rows: list[dict]) -> str:
         "workload",
         "implementation",
         "median",
+        "IQR",
         "per",
         "vs torch",
         "vs numpy",
@@ -63,6 +64,7 @@ def time_table(rows: list[dict]) -> str:
                 r["workload"],
                 r["impl"],
                 median,
+                "-" if r.get("spread") is None else f"{100 * r['spread']:.0f}%",
                 r["unit"],
                 fmt_ratio(r.get("ratio_vs_torch")),
                 fmt_ratio(r.get("ratio_vs_numpy")),
@@ -71,7 +73,7 @@ def time_table(rows: list[dict]) -> str:
                 r.get("check") or "",
             ]
         )
-    return _table(header, body, right={2, 4, 5})
+    return _table(header, body, right={2, 3, 5, 6})
 
 
 def memory_table(rows: list[dict]) -> str:
@@ -179,24 +181,29 @@ def plot(path: Path, document: dict) -> None:
             ax.set_title(f"{key}: no data")
             continue
         names = [r["impl"] for r in rows]
-        values = [r["median_s"] for r in rows]
+        scale, unit = next(
+            (f, u)
+            for f, u in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns"))
+            if max(r["median_s"] for r in rows) >= f or u == "ns"
+        )
+        values = [r["median_s"] / scale for r in rows]
         ax.bar(names, values, color=[colors.get(n, "gray") for n in names])
         ax.set_ylim(0, max(values) * 1.3)  # room for the labels
-        ax.set_ylabel(f"median time per {rows[0]['unit']} [s]")
+        ax.set_ylabel(f"median time per {rows[0]['unit']} [{unit}]")
         ax.set_title(f"{key}: {rows[0]['title']}", fontsize=8)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         lib = next((r for r in rows if r["impl"] == LIB), None)
         base = lib and lib.get("baseline")
         base_row = next((r for r in rows if r["impl"] == base), None)
         if lib and base_row and lib.get("target_ratio"):
-            limit = base_row["median_s"] * lib["target_ratio"]
-            ax.axhline(limit, color="k", ls="--", lw=1)
-            ax.annotate(f"target {lib['target']}", (0, limit), fontsize=7, va="bottom")
-        for i, r in enumerate(rows):
+            limit = base_row["median_s"] / scale * lib["target_ratio"]
+            ax.axhline(limit, color="k", ls="--", lw=1, label=f"target: {LIB} {lib['target']}")
+            ax.legend(fontsize=7, loc="best")
+        for i, (r, v) in enumerate(zip(rows, values)):
             label = fmt_ratio(r.get("ratio_vs_torch")) + " torch"
             if r.get("ratio_vs_numpy") is not None:
                 label += "\n" + fmt_ratio(r["ratio_vs_numpy"]) + " numpy"
-            ax.annotate(label, (i, r["median_s"]), ha="center", va="bottom", fontsize=7)
+            ax.annotate(label, (i, v), ha="center", va="bottom", fontsize=7)
     used = len(workloads)
 
     if memory:
@@ -223,6 +230,8 @@ def plot(path: Path, document: dict) -> None:
         used += 1
         for r in leaks:
             epochs, values = zip(*r["samples"])
+            leak = [(values[0] + 32 * (e - epochs[0])) / 1024 for e in epochs]
+            ax.plot(epochs, leak, ls=":", color="gray", label="if 32 B leaked per epoch")
             ax.plot(
                 epochs,
                 [v / 1024 for v in values],

@@ -98,6 +98,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="target duration of one timed batch (default 50 ms, 2 ms in smoke)",
     )
+    p.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu: process CPU time (default; robust to other jobs on the machine); wall: "
+        "perf_counter",
+    )
     p.add_argument("--out", type=Path, default=None, help="directory for results.json/.png")
     p.add_argument("--no-plot", action="store_true", help="do not write results.png")
     p.add_argument(
@@ -136,15 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     available, missing = {}, {}
     for impl in wanted:
         try:
-            mod = workloads.load(impl)
-            top = sys.modules[mod.__name__.split(".")[0]]
-            available[impl] = getattr(top, "__version__", "?")
+            available[impl] = workloads.version_of(impl)
         except Exception as exc:  # ImportError, or a half-written library raising anything
             missing[impl] = f"{type(exc).__name__}: {exc}"
-    if "micrograd" in available:
-        from importlib.metadata import version
-
-        available["micrograd"] = version("micrograd")
     _env.limit_runtime_threads()
     # Move the objects created by the imports (torch alone makes ~1e6) out of the collector's
     # reach, so the full collection before each timed batch takes microseconds, not 80 ms, and
@@ -158,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": cpu_model(),
         "cpu_details": cpu_details(),
         "cores": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
         "threads": 1,
+        "clock": args.clock,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "numpy": np.__version__,
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"autograd_lib benchmarks{smoke_note}")
     print(
         f"machine: {meta['cpu']} ({meta['cpu_details']}), {meta['cores']} cores; "
-        f"running on 1 thread; Python {meta['python']}, NumPy {meta['numpy']}"
+        f"1 thread, {args.clock} time; Python {meta['python']}, NumPy {meta['numpy']}"
     )
     for pool in meta["blas"]:
         print(
@@ -182,11 +185,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     if removed:
         print("unset for this run: " + ", ".join(f"{k}={v}" for k, v in removed.items()))
+    load1 = meta["loadavg_start"][0]
+    if load1 > 1.0:
+        print(
+            f"warning: load average {load1:.2f} on {meta['cores']} cores: other processes "
+            "compete with the benchmark; absolute times will be noisy (ratios less so)"
+        )
     print("implementations: " + ", ".join(f"{k} {v}" for k, v in available.items()))
     for impl, why in missing.items():
         print(f"not available: {impl} ({why})")
     print(flush=True)
 
+    timing.set_clock(args.clock)
     batch_s = (args.batch_ms / 1000) if args.batch_ms else (0.002 if args.smoke else 0.05)
     results: list[dict] = []
     problems: list[str] = []
@@ -231,15 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         "median: median over interleaved repeats of the mean time per call in a batch; "
-        "vs X: autograd_lib-style ratio median / median of X (lower is better);\n"
-        "target/result apply to autograd_lib; check: results agree with the reference "
-        "implementation (numpy, else torch)."
+        "IQR: interquartile range of those samples / median (noise).\n"
+        "vs X: this row's median / X's median (lower is better).  target and result apply to "
+        "autograd_lib.\ncheck: the row's results agree with the reference implementation "
+        "(numpy, else torch)."
     )
 
     out_dir = args.out or (
         Path(tempfile.gettempdir()) / "autograd_lib_bench_smoke" if args.smoke else HERE
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    meta["loadavg_end"] = os.getloadavg()
     document = {"meta": meta, "results": results, "problems": problems}
     report.write_json(out_dir / "results.json", document)
     written = [out_dir / "results.json"]
@@ -301,6 +313,7 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
             "median_s": median,
             "min_s": min(t.samples) / per if t and t.samples and not error else None,
             "samples_s": [s / per for s in t.samples] if t and not error else [],
+            "spread": t.spread if t and not error else None,
             "number": t.number if t else 0,
             "error": error,
             "probe": probes.get(impl),

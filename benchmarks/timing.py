@@ -6,6 +6,11 @@ runs one batch in turn, the order rotating from repeat to repeat, so that slow d
 machine (frequency, noisy neighbours) hit every implementation alike.  One sample is the mean
 time of one call within a batch; the reported figure is the median of the samples.
 
+Clock: by default the process's CPU time (``time.process_time``, user + system), not wall
+time.  Everything runs on one thread, so the two are equal on an idle machine; on a shared one
+(this machine has 2 cores and other jobs) CPU time leaves out the time the process spends
+descheduled, which is most of the noise.  ``--clock wall`` uses ``time.perf_counter``.
+
 The garbage collector stays enabled while timing (a library that creates reference cycles pays
 for them, as it would in real use) but runs a full collection before each batch so every batch
 starts from the same state.
@@ -36,13 +41,33 @@ class Timing:
         mid = len(s) // 2
         return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
+    @property
+    def spread(self) -> float | None:
+        """Interquartile range relative to the median: how noisy the samples were."""
+        median = self.median
+        if median is None or len(self.samples) < 4:
+            return None
+        s = sorted(self.samples)
+        q1, q3 = s[len(s) // 4], s[(3 * len(s)) // 4]
+        return (q3 - q1) / median
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+_clock = CLOCKS["cpu"]
+
+
+def set_clock(name: str) -> None:
+    global _clock
+    _clock = CLOCKS[name]
+
 
 def _batch(step: Callable[[], object], number: int) -> float:
+    clock = _clock
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(number):
         step()
-    return (time.perf_counter() - start) / number
+    return (clock() - start) / number
 
 
 def _describe(exc: BaseException) -> str:

@@ -53,7 +53,7 @@ class Sizes:
 
 
 FULL = Sizes()
-SMOKE = Sizes(chain_ops=100, lr_epochs=100, mlp=(16, 32, 16, 4), matmul_n=64, leak_epochs=300)
+SMOKE = Sizes(chain_ops=100, lr_epochs=100, mlp=(16, 32, 16, 4), matmul_n=64, leak_epochs=1000)
 
 
 @dataclass
@@ -80,6 +80,21 @@ class Workload:
 def load(impl: str):
     """Import an implementation's module (raises ImportError when it is not installed)."""
     return importlib.import_module(_MODULES[impl])
+
+
+def version_of(impl: str) -> str:
+    """Import an implementation and return its version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    module = load(impl)
+    top = importlib.import_module(module.__name__.split(".")[0])
+    found = getattr(top, "__version__", None)
+    if found:
+        return str(found)
+    try:
+        return version(_MODULES[impl].split(".")[0])
+    except PackageNotFoundError:
+        return "?"
 
 
 def to_array(value) -> np.ndarray:

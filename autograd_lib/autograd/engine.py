@@ -13,6 +13,8 @@ Everything is a loop over an explicit queue: no recursion, so a graph 100,000 op
 
 import heapq
 
+import numpy as np
+
 from .. import grad_mode
 from .graph import AccumulateGrad, run_hooks
 
@@ -78,6 +80,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
 
     state = grad_mode._state
     previous, state.enabled = state.enabled, create_graph  # record only for create_graph
+    quiet = np.errstate(all="ignore")  # inf/nan gradients come silently, as in PyTorch
+    quiet.__enter__()
     try:
         while ready:
             node = heapq.heappop(ready)[1]
@@ -113,3 +117,4 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
                         heapq.heappush(ready, (-child._seq, child))
     finally:
         state.enabled = previous
+        quiet.__exit__(None, None, None)

@@ -15,6 +15,14 @@ from ..tensor import Tensor
 _state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
 
 
+def quiet():
+    """Silence NumPy's divide-by-zero/overflow warnings: PyTorch returns inf and nan silently.
+
+    Costs about 1 us, so only ops that can make inf or nan from finite inputs use it.
+    """
+    return np.errstate(all="ignore")
+
+
 def make(data, dev):
     """A new tensor around ``data`` (no graph yet)."""
     return Tensor._make(data, False, None, dev)

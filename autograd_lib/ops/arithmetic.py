@@ -11,7 +11,7 @@ import math
 
 from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._common import _state, cast, log, make, operands, record, sum_to, where, xp_of
+from ._common import _state, cast, log, make, operands, quiet, record, sum_to, where, xp_of
 
 
 class _Binary(Node):
@@ -178,8 +178,13 @@ def div(input, other, *, rounding_mode=None):
         a = a.astype("float32")
         b = b.astype("float32") if hasattr(b, "astype") else b
         promoted = True
+    if isinstance(b, float) and b != 0.0 or isinstance(b, int) and b != 0:
+        data = a / b  # a nonzero number: nothing to silence (the common ``x / n``)
+    else:
+        with quiet():
+            data = a / b
     return _binary(
-        DivBackward0, input, other, a / b, dev, promoted,
+        DivBackward0, input, other, data, dev, promoted,
         save=lambda node: (input if node.next_functions[1][0] is not None else None, other),
     )
 
@@ -210,8 +215,9 @@ class ReciprocalBackward0(Node):
 
 
 def reciprocal(input):
-    out = make(1 / input._data if input.is_floating_point() else 1 / input._data.astype("float32"),
-               input._dev)
+    x = input._data if input.is_floating_point() else input._data.astype("float32")
+    with quiet():
+        out = make(1 / x, input._dev)
     if _state.enabled and input._requires_grad:
         node = ReciprocalBackward0(input)
         node.save_output(out)
@@ -284,7 +290,11 @@ class PowBackward2(Node):
 
 def _power(a, b):
     """a ** b, keeping bool ** bool a bool as PyTorch does (NumPy would give int8)."""
-    r = a ** b
+    if isinstance(b, (int, float)) and b >= 0:
+        r = a ** b
+    else:  # negative or tensor exponents can divide by zero: inf, silently
+        with quiet():
+            r = a ** b
     return r.astype(bool) if a.dtype.kind == "b" and r.dtype.kind != "b" else r
 
 
