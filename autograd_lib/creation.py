@@ -12,7 +12,9 @@ from . import _dtype, backend
 from .backend import CPU
 from .tensor import Tensor
 
-_rng = np.random.default_rng()
+# Like PyTorch, a fixed seed at start-up: a fresh process draws the same numbers every time.
+_DEFAULT_SEED = 67280421310721
+_rng = np.random.default_rng(_DEFAULT_SEED)
 
 
 def manual_seed(seed):
