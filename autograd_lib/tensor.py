@@ -459,6 +459,9 @@ class Tensor:
         return self
 
 
+_new = Tensor._make  # the bound classmethod, looked up once (ops call it for every result)
+
+
 def _inplace(op):
     """Build ``add_``-style methods from an out-of-place op (``x.add_(y)`` is ``x = x + y``)."""
 

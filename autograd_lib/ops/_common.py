@@ -10,7 +10,7 @@ recorded and can be differentiated again.
 import numpy as np
 
 from .. import _dtype, backend, grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, _new
 
 _state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
 
@@ -25,7 +25,7 @@ def quiet():
 
 def make(data, dev):
     """A new tensor around ``data`` (no graph yet)."""
-    return Tensor._make(data, False, None, dev)
+    return _new(data, False, None, dev)
 
 
 def record(node, out):

@@ -10,7 +10,7 @@ gradient for each input is summed back to that input's shape (``sum_to``).
 import math
 
 from ..autograd.graph import Node
-from ..tensor import Tensor
+from ..tensor import Tensor, _new
 from ._common import _state, cast, log, make, operands, quiet, record, sum_to, where, xp_of
 
 
@@ -24,6 +24,9 @@ class _Binary(Node):
         self.shapes = (a._data.shape, b._data.shape if type(b) is not int and type(b) is not
                        float and isinstance(b, Tensor) else ())
         self.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
+
+    def save_inputs(self, a, b):
+        """Keep what the backward formula needs (nothing for + and -)."""
 
     def reduce(self, grads):
         """Sum each gradient back to its input's shape (and dtype)."""
@@ -39,13 +42,14 @@ class _Binary(Node):
         return da, db
 
 
-def _binary(node_cls, a, b, out_data, dev, promoted, save=None):
-    out = make(out_data, dev)
+def _binary(node_cls, a, b, out_data, dev, promoted):
+    """Wrap the result of ``a (op) b`` and, if a gradient is needed, record its node."""
+    out = _new(out_data, False, None, dev)
     if _state.enabled and (a._requires_grad or getattr(b, "_requires_grad", False)):
         node = node_cls(a, b, promoted)
-        if save is not None:
-            node.save_for_backward(*save(node))
-        record(node, out)
+        node.save_inputs(a, b)
+        out._grad_fn = node
+        out._requires_grad = True
     return out
 
 
@@ -135,6 +139,11 @@ class MulBackward0(_Binary):
 
     __slots__ = ()
 
+    def save_inputs(self, a, b):
+        # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
+        (fa, _), (fb, _) = self.next_functions
+        self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
+
     def backward(self, grad, a, b):
         # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
         return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
@@ -145,20 +154,16 @@ def mul(input, other):
     if not isinstance(input, Tensor):
         return mul(other, input)
     a, b, dev, promoted = operands(input, other)
-    return _binary(
-        MulBackward0, input, other, a * b, dev, promoted,
-        # save b only if a needs a gradient, and a only if b does (as PyTorch)
-        save=lambda node: (
-            input if node.next_functions[1][0] is not None else None,
-            other if node.next_functions[0][0] is not None else None,
-        ),
-    )
+    return _binary(MulBackward0, input, other, a * b, dev, promoted)
 
 
 class DivBackward0(_Binary):
     """z = a / b:   dz/da = 1 / b,   dz/db = -a / b**2  (computed as -grad * ((a / b) / b))."""
 
     __slots__ = ()
+
+    def save_inputs(self, a, b):
+        self.save_for_backward(a if self.next_functions[1][0] is not None else None, b)
 
     def backward(self, grad, a, b):
         return self.reduce((
@@ -183,10 +188,7 @@ def div(input, other, *, rounding_mode=None):
     else:
         with quiet():
             data = a / b
-    return _binary(
-        DivBackward0, input, other, data, dev, promoted,
-        save=lambda node: (input if node.next_functions[1][0] is not None else None, other),
-    )
+    return _binary(DivBackward0, input, other, data, dev, promoted)
 
 
 def _div_rounding(input, other, mode):
