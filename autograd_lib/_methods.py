@@ -113,7 +113,7 @@ def _fast_inplace(name, op):
                     f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                     f"{list(np.broadcast_shapes(d.shape, np.shape(od)))}"
                 ) from None
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     method.__name__ = name + "_"

@@ -6,8 +6,9 @@ A tensor holds
 * ``requires_grad``: whether gradients should flow to it;
 * ``grad_fn``: the node of the operation that produced it (``None`` for a leaf);
 * ``grad``: for leaves, the accumulated gradient after ``backward()``;
-* ``_version``: a counter bumped by every in-place change, shared with its views, so that
-  backward can detect a value that changed after it was saved.
+* ``_vc``: a version counter (a one-element list) bumped by every in-place change, shared
+  with its views, so that backward can detect a value that changed after it was saved
+  (``_version`` reads it, as in PyTorch).
 
 The operations themselves live in ``autograd_lib/ops``; this module attaches them as methods
 and operators, so ``x * y``, ``x.mul(y)`` and ``autograd_lib.mul(x, y)`` are one function.
@@ -48,12 +49,13 @@ class Tensor:
     # or a few tensors set (grad, hooks, retain_grad, user attributes) have class-level
     # defaults and go in the instance dict when first set: making a tensor stores 5 values.
     # (Measured: 0.35 us -> 0.2 us per tensor, about a tenth of a small op's cost.)
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_version", "_dev", "__dict__",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_vc", "_dev", "__dict__",
                  "__weakref__")
     _grad = None
     _acc = None  # weak reference to this leaf's AccumulateGrad node
     _hooks = None
     _retains_grad = False
+    _base = None  # for a view: the tensor whose numbers it shares
     __array_priority__ = 1000  # ndarray * tensor -> Tensor.__rmul__, not an object array
 
     def __new__(cls, *args, **kwargs):
@@ -71,7 +73,7 @@ class Tensor:
         t._data = data
         t._requires_grad = requires_grad
         t._grad_fn = grad_fn
-        t._version = [0]
+        t._vc = [0]
         t._dev = dev
         return t
 
@@ -142,8 +144,19 @@ class Tensor:
         self._grad = None
 
     @property
-    def _version_number(self):
-        return self._version[0]
+    def _version(self):
+        """How many times this tensor's numbers were changed in place (PyTorch's ``_version``)."""
+        return self._vc[0]
+
+    def data_ptr(self):
+        """The address of the first element (two tensors sharing memory share it)."""
+        d = self._data
+        if isinstance(d, np.generic):
+            return id(self)
+        return d.__array_interface__["data"][0] if self._dev is CPU else d.data.ptr
+
+    def is_inference(self):
+        return False
 
     def _grad_accumulator(self):
         """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
@@ -351,7 +364,7 @@ class Tensor:
     def detach(self):
         """The same data, cut from the graph (shares memory and version counter)."""
         t = Tensor._make(self._data, False, None, self._dev)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def detach_(self):
@@ -405,9 +418,17 @@ class Tensor:
 
     # -- in-place changes ------------------------------------------------------------------
     def _check_inplace(self):
-        if self._requires_grad and self._grad_fn is None and grad_mode._state.enabled:
+        if not grad_mode._state.enabled:
+            return
+        if self._requires_grad and self._grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        base = self._base
+        if base is not None and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
             )
 
     def _set_(self, result):
@@ -419,14 +440,23 @@ class Tensor:
         """
         if result._grad_fn is None:
             self._write(result._data)
+        elif self._base is not None:
+            # PyTorch rewrites the base's graph here (CopySlices); autograd_lib keeps graphs
+            # simple and says so instead of computing a wrong gradient.
+            raise RuntimeError(
+                "autograd_lib does not record in-place operations on a view (a reshape, slice, "
+                "transpose, ... of another tensor) when a gradient is needed: its base would "
+                "not see the change. Use an out-of-place operation instead (y = y * 2), or "
+                "change the base tensor itself."
+            )
         else:
-            self._version[0] += 1
+            self._vc[0] += 1
             self._data = result._data
             self._grad_fn = result._grad_fn
             self._requires_grad = True
             node = result._grad_fn
             if node._out is not None:  # the op saved its output: that output is now ``self``
-                node._out = (self._data, self._version, self._version[0])
+                node._out = (self._data, self._vc, self._vc[0])
         return self
 
     def _write(self, values):
@@ -440,7 +470,7 @@ class Tensor:
             self._data = d.dtype.type(values)
         else:
             d[...] = values
-        self._version[0] += 1
+        self._vc[0] += 1
 
     def zero_(self):
         self._check_inplace()

@@ -66,7 +66,7 @@ class Node:
 
     def save_output(self, out):
         """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""
-        self._out = (out._data, out._version, out._version[0])
+        self._out = (out._data, out._vc, out._vc[0])
 
     @property
     def needs_input_grad(self):
@@ -82,7 +82,7 @@ class Node:
             if version is None:
                 values.append(value)
                 continue
-            if value._version[0] != version:
+            if value._vc[0] != version:
                 raise RuntimeError(_version_message(value, value._grad_fn, version))
             values.append(value if differentiable else value._data)
         if self._out is not None:
@@ -163,13 +163,13 @@ class AccumulateGrad(Node):
                     g._data = g._data + grad
                 else:
                     g._data += grad  # accumulate in place, as PyTorch does
-                g._version[0] += 1
+                g._vc[0] += 1
         return ()
 
 
 def _version_of(value):
     """The version of a saved tensor now (None for plain numbers, arrays or None)."""
-    counter = getattr(value, "_version", None)
+    counter = getattr(value, "_vc", None)
     return None if counter is None else counter[0]
 
 
@@ -218,7 +218,7 @@ def legacy_type_name(np_dtype, on_gpu=False):
 
 def _version_message(tensor, producer, expected, array=None, version=None):
     if tensor is not None:
-        array, version = tensor._data, tensor._version[0]
+        array, version = tensor._data, tensor._vc[0]
     shape = ", ".join(str(n) for n in array.shape)
     on_gpu = type(array).__module__.startswith("cupy")
     where = f"[{legacy_type_name(array.dtype, on_gpu)} [{shape}]]"

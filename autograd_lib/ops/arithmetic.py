@@ -292,9 +292,9 @@ class PowBackward2(Node):
 
 def _power(a, b):
     """a ** b, keeping bool ** bool a bool as PyTorch does (NumPy would give int8)."""
-    if isinstance(b, (int, float)) and b >= 0:
-        r = a ** b
-    else:  # negative or tensor exponents can divide by zero: inf, silently
+    if isinstance(b, (int, float)) and b >= 0 and float(b).is_integer():
+        r = a ** b  # x ** 2 and friends: no inf or nan from finite numbers
+    else:  # 0 ** -1 is inf and (-1) ** 0.5 is nan: silently, as in PyTorch
         with quiet():
             r = a ** b
     return r.astype(bool) if a.dtype.kind == "b" and r.dtype.kind != "b" else r

@@ -19,7 +19,8 @@ def _view(node_cls, input, data, **attrs):
     """Wrap ``data`` (a view of, or copy from, ``input``'s array) and record the node."""
     out = make(data, input._dev)
     if getattr(data, "base", None) is not None:
-        out._version = input._version  # a view shares its base's version counter
+        out._vc = input._vc  # a view shares its base's version counter ...
+        out._base = input if input._base is None else input._base  # ... and remembers it
     if _state.enabled and input._requires_grad:
         node = node_cls(input)
         for k, v in attrs.items():
@@ -302,7 +303,8 @@ def getitem(input, key):
         data = np.asarray(data)
     out = make(data, input._dev)
     if basic:
-        out._version = input._version  # basic indexing gives a view
+        out._vc = input._vc  # basic indexing gives a view
+        out._base = input if input._base is None else input._base
     if _state.enabled and input._requires_grad:
         node = node_cls(input)
         node.shape, node.key, node.basic = input._data.shape, k, basic
@@ -335,7 +337,7 @@ def index_put_zeros(values, shape, key, basic):
     return out
 
 
-class CopySlicesBackward0(Node):
+class CopySlices(Node):
     """x[key] = v: x's gradient is zero where it was overwritten; v's is what arrived there."""
 
     __slots__ = ("key", "value_shape")
@@ -368,12 +370,12 @@ def setitem(input, key, value):
         if not isinstance(input._data, np.ndarray) and input._dev.type == "cpu":
             input._data = np.array(input._data)
         input._data[k] = vdata
-        input._version[0] += 1
+        input._vc[0] += 1
         return
     new = input._data.copy()
     new[k] = vdata
     out = make(new, input._dev)
-    node = CopySlicesBackward0(input, value)
+    node = CopySlices(input, value)
     node.key = k
     node.value_shape = getattr(vdata, "shape", ())
     record(node, out)
