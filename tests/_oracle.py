@@ -17,8 +17,15 @@ Shapes come from hypothesis (``shapes=`` is a strategy for one shape per sampled
 default all inputs get mutually broadcastable shapes), values from a numpy generator seeded
 by hypothesis, so a failure report shows the exact input arrays.
 
-Dry run: with ``AUTOGRAD_LIB_UNDER_TEST=torch`` in the environment the library under test is
-torch itself, which checks this machinery without autograd_lib.
+Tolerances: an ``exact=True`` op must match torch bit for bit (values, and gradients that are
+not sums over broadcast or repeated elements); any other result is compared with
+``TOLERANCES`` (float64: rtol 1e-12; float32: rtol 1e-5, atol 1e-6), scaled by ``tol=``.
+Inputs stay away from kinks, poles and ties, except in the cases marked ``kink=True``, which
+pin down torch's convention at such points.
+
+Environment: ``ORACLE_MAX_EXAMPLES=200`` runs more hypothesis examples per test (default 8).
+``AUTOGRAD_LIB_UNDER_TEST=torch`` makes the library under test torch itself: a dry run of this
+machinery without autograd_lib.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Any
 import hypothesis
 import numpy as np
 import torch
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -55,6 +62,7 @@ SETTINGS = settings(
     database=None,
     derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],  # no explain
 )
 
 MAX_SIDE = 4
@@ -205,6 +213,7 @@ class Case:
     exact: bool = False
     tol: float = 1.0
     label: str = ""
+    kink: bool = False
     fn: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -217,6 +226,12 @@ class Case:
 
     def __str__(self) -> str:
         return self.id
+
+    def __repr__(self) -> str:
+        return f"<case {self.id}>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # how hypothesis prints a failing case
+        printer.text(repr(self))
 
     def arrays(self, dtype: str) -> st.SearchStrategy:
         """Strategy for the tuple of input arrays, one per input, in declaration order."""
@@ -242,16 +257,19 @@ def case(
     exact: bool = False,
     tol: float = 1.0,
     label: str = "",
+    kink: bool = False,
     **inputs,
 ) -> Case:
     """One op test. `exact`: the op is a single correctly rounded operation (or none at all),
     so values and unreduced gradients must be bit-identical to torch's. `tol` scales the
-    default tolerances."""
+    default tolerances. `kink`: the inputs sit where the op is not differentiable, to check
+    torch's convention there; finite differences (gradcheck) don't apply."""
     if not inputs:
         inputs = {"x": ANY}
     if shapes is None:
-        shapes = broadcastable(sum(s.needs_shape for s in inputs.values()))
-    return Case(expr, inputs, shapes, exact, tol, label)
+        n = sum(s.needs_shape for s in inputs.values())
+        shapes = broadcastable(n) if n else fixed()
+    return Case(expr, inputs, shapes, exact, tol, label, kink)
 
 
 def cases(*exprs: str, **common) -> list[Case]:
@@ -307,8 +325,11 @@ def assert_values(actual, expected, dtype: str, exact: bool, tol: float, what: s
         )
 
 
-def assert_tensor_matches(actual, expected, device: str, what: str, exact=False, tol=1.0):
-    """`actual` (autograd_lib, on `device`) equals `expected` (torch, CPU) in every respect."""
+def assert_tensor_matches(
+    actual, expected, device: str, what: str, exact=False, tol=1.0, precision: str | None = None
+):
+    """`actual` (autograd_lib, on `device`) equals `expected` (torch, CPU) in every respect.
+    `precision` (a dtype name) sets the tolerances; by default the expected dtype's."""
     assert dtype_name(actual.dtype) == dtype_name(expected.dtype), (
         f"{what}: dtype {actual.dtype} != torch's {expected.dtype}"
     )
@@ -320,9 +341,8 @@ def assert_tensor_matches(actual, expected, device: str, what: str, exact=False,
     assert actual.requires_grad == expected.requires_grad, (
         f"{what}: requires_grad {actual.requires_grad} != torch's {expected.requires_grad}"
     )
-    assert_values(
-        to_numpy(actual), to_numpy(expected), dtype_name(expected.dtype), exact, tol, what
-    )
+    precision = precision or dtype_name(expected.dtype)
+    assert_values(to_numpy(actual), to_numpy(expected), precision, exact, tol, what)
 
 
 def run_backward(m, outs, grads, device: str) -> None:
@@ -400,6 +420,7 @@ TWO_D = any_shape(min_dims=2)
 THREE_D = any_shape(min_dims=3, max_dims=3)
 MATRIX = any_shape(min_dims=2, max_dims=2)
 
+# fmt: off
 OPS: list[Case] = [
     # --- arithmetic, with broadcasting -----------------------------------------------------------
     *cases("a + b", "m.add(a, b)", "a.add(b)", exact=True, **AB),
@@ -408,15 +429,23 @@ OPS: list[Case] = [
     *cases("a / b", "m.div(a, b)", "a.div(b)", a=ANY, b=NONZERO),
     *cases("a ** b", "m.pow(a, b)", "a.pow(b)", a=POSITIVE, b=ANY),
     *cases("-x", "m.neg(x)", "x.neg()", exact=True),
+    # --- one tensor used twice: both gradient contributions accumulate ---------------------
+    *cases("x + x", "x - x", "x * x", exact=True),
+    case("x @ x.T", shapes=MATRIX),
     # --- with a python scalar, both sides ------------------------------------------------------
     *cases("x + 2", "2 + x", "x - 1", "1 - x", "x * 3", "3 * x", "x * 0.5", exact=True),
     *cases("x / 4", "x / 3", "x.div(3)", x=ANY),
     *cases("1 / x", "2.5 / x", x=NONZERO),
-    *cases("x ** 2", "x ** 3", "x.pow(2)", "m.pow(x, 3)", x=ANY),
+    *cases("x ** 2", "x ** 3", "x ** 0", "x.pow(2)", "m.pow(x, 3)", x=ANY),
     *cases("x ** 0.5", "x ** -1.5", "x ** -1", x=POSITIVE),
     *cases("2 ** x", "m.pow(2, x)", "0.5 ** x", x=ANY),
     # --- matrix products --------------------------------------------------------------------------
     *cases("a @ b", "m.matmul(a, b)", "a.matmul(b)", shapes=MATMUL_SHAPES, **AB),
+    case("a @ b", shapes=fixed((3,), (3,)), label="1-d @ 1-d", **AB),
+    case("a @ b", shapes=fixed((2, 3), (3,)), label="2-d @ 1-d", **AB),
+    case("a @ b", shapes=fixed((3,), (3, 2)), label="1-d @ 2-d", **AB),
+    case("a @ b", shapes=fixed((4, 3), (2, 1, 3, 2)), label="broadcast batch", **AB),
+    case("a @ b", shapes=fixed((2, 1, 2, 3), (3, 3, 2)), label="broadcast batches", **AB),
     *cases("m.mm(a, b)", "a.mm(b)", shapes=MM_SHAPES, **AB),
     *cases("m.dot(a, b)", "a.dot(b)", shapes=same_shape(2, 1, 1), **AB),
     # --- reductions -------------------------------------------------------------------------------
@@ -430,22 +459,32 @@ OPS: list[Case] = [
     *cases("x.max(dim=1).values", "x.min(dim=1).indices", x=DISTINCT, shapes=TWO_D),
     *cases("x.prod()", "m.prod(x)", "x.prod(0)", "x.prod(-1, keepdim=True)",
            x=Floats(-1.5, 1.5, avoid=(0.0,), gap=0.3), shapes=ONE_D),
-    case("x.prod()", x=Const([2.0, 0.0, 3.0]), shapes=fixed(), label="one zero"),
     *cases("x.norm()", "m.norm(x)", "x.norm(p=1)", "x.norm(dim=0)", "x.norm(p=1, dim=-1)",
            "x.norm(dim=-1, keepdim=True)", x=NO_KINK, shapes=ONE_D),
     # --- elementwise functions -------------------------------------------------------------------
     *cases("x.exp()", "m.exp(x)", "x.sin()", "m.sin(x)", "x.cos()", "m.cos(x)"),
     *cases("x.tanh()", "m.tanh(x)", "x.sigmoid()", "m.sigmoid(x)"),
     *cases("x.log()", "m.log(x)", "x.sqrt()", "m.sqrt(x)", x=POSITIVE),
-    *cases("x.abs()", "m.abs(x)", "x.relu()", "m.relu(x)", x=NO_KINK, exact=True),
+    *cases("x.abs()", "m.abs(x)", "abs(x)", "x.relu()", "m.relu(x)", x=NO_KINK, exact=True),
     *cases("x.clamp(-0.5, 0.5)", "m.clamp(x, min=-0.5, max=0.5)", "x.clamp(min=0.2)",
            "x.clamp(max=0.3)", x=Floats(avoid=(-0.5, 0.0, 0.2, 0.3, 0.5), gap=0.05), exact=True),
     *cases("m.where(c, a, b)", "m.where(a > b, a, b)", c=MASK, a=ANY, b=ANY, exact=True),
     case("m.where(c, x, 0.0)", c=MASK, x=ANY, exact=True),
     *cases("x.softmax(dim=-1)", "m.softmax(x, dim=0)", "x.log_softmax(-1)",
            "m.log_softmax(x, dim=0)", shapes=ONE_D, tol=4),
+    *cases("x.softmax(-1)", "x.log_softmax(-1)", "x.sigmoid()", "x.tanh()",
+           x=Const([1000.0, 1001.0, -1000.0]), label="large: no overflow"),
+    # --- torch's conventions at kinks, ties and zeros (fixed inputs) --------------------------
+    *cases("x.relu()", "x.abs()", "x.clamp(-1, 1)", "x.clamp(min=0)", "m.where(x > 0, x, 0.0)",
+           x=Const([-1.0, 0.0, 1.0, 2.0]), exact=True, kink=True, label="at the kinks"),
+    *cases("x.max()", "x.min()", x=Const([1.0, 3.0, 1.0, 3.0]), kink=True, label="ties"),
+    *cases("x.norm()", "x.norm(p=1)", x=Const([0.0, 0.0]), kink=True, label="zero vector"),
+    *cases("x.prod()", "x.prod(0)", x=Const([2.0, 0.0, 3.0]), label="one zero"),
+    case("x.prod()", x=Const([0.0, 2.0, 0.0]), label="two zeros"),
     # --- comparisons: bool results that never require grad -----------------------------------
     *cases("a == b", "a != b", "a < b", "a <= b", "a > b", "a >= b", a=TIES, b=TIES),
+    *cases("m.eq(a, b)", "a.ne(b)", "m.lt(a, b)", "a.le(b)", "m.gt(a, b)", "a.ge(b)",
+           a=TIES, b=TIES),
     *cases("x > 0", "x <= 0.5", "0 < x", "x == 1", x=TIES),
     # --- shapes and views -------------------------------------------------------------------------
     *cases("x.reshape(-1)", "x.reshape(x.shape[-1], -1)", "m.reshape(x, (-1, 1))",
@@ -454,8 +493,10 @@ OPS: list[Case] = [
            shapes=fixed((2, 3, 4)), exact=True),
     *cases("x.flatten()", "m.flatten(x)", "x.flatten(1)", "x.flatten(0, 1)",
            "x.flatten(start_dim=-2, end_dim=-1)", shapes=THREE_D, exact=True),
-    *cases("x.transpose(0, 1)", "m.transpose(x, 0, -1)", "x.permute(2, 0, 1)",
-           "x.permute((1, 2, 0))", "m.permute(x, (2, 1, 0))", shapes=THREE_D, exact=True),
+    *cases("x.transpose(0, 1)", "m.transpose(x, 0, -1)", "x.transpose(-1, -2)",
+           shapes=THREE_D, exact=True),
+    *cases("x.permute(2, 0, 1)", "x.permute((1, 2, 0))", "m.permute(x, (2, 1, 0))",
+           shapes=THREE_D, exact=True),
     *cases("x.t()", "m.t(x)", "x.T", shapes=MATRIX, exact=True),
     *cases("x.t()", shapes=any_shape(0, 1), exact=True, label="0-d and 1-d"),
     *cases("x.squeeze(1)", "m.squeeze(x, 1)", "x.squeeze(0)", "x.squeeze()", "x.squeeze(-1)",
@@ -467,6 +508,7 @@ OPS: list[Case] = [
     # --- indexing ---------------------------------------------------------------------------------
     *cases("x[1]", "x[-1]", "x[1:3]", "x[::2]", "x[-3:-1, 1]", "x[:, 1]", "x[..., 0]",
            "x[None]", "x[:, None, 1:]", "x[0, ..., None]", "x[1, 2]", "x[1:, ::2]",
+           "x[..., None, ::2]", "x[-1, -2]", "x[10:]", "x[:, -2:]",
            shapes=fixed((4, 3)), exact=True),
     *cases("x[i]", "x[:, i]", "x[i, 1]", "x[1:, i]", i=Const([2, 0, -1]), x=ANY,
            shapes=fixed((3, 4)), exact=True),
@@ -482,7 +524,10 @@ OPS: list[Case] = [
            shapes=fixed((2, 1), (2, 3), (2, 2)), exact=True),
     *cases("m.stack([a, b])", "m.stack((a, b), dim=1)", "m.stack([a, b, a], dim=-1)",
            shapes=same_shape(2, min_dims=1), exact=True, **AB),
+    case("m.stack([a, b])", shapes=fixed((), ()), exact=True, label="0-d", **AB),
+    case("m.cat([a])", shapes=any_shape(1), exact=True, a=ANY),
 ]
+# fmt: on
 OP_IDS = [c.id for c in OPS]
 assert len(set(OP_IDS)) == len(OP_IDS), "duplicate case ids"
 

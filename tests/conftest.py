@@ -1,8 +1,17 @@
 """Shared fixtures: every op test runs on every available device."""
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import autograd_lib
+
+# No per-example deadline (timing is not what these tests check; CI machines are slow), and
+# a "quick" profile for `make test-quick`.
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("quick", parent=settings.get_profile("default"), max_examples=10)
+settings.load_profile("default")
 
 
 def _devices():
