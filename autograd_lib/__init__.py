@@ -11,27 +11,69 @@ Where to read: ``tensor.py`` (the Tensor), ``autograd/graph.py`` (nodes), ``auto
 ``nn/`` and ``optim/`` (models and optimizers), ``backend.py`` (NumPy or CuPy).
 """
 
-from . import _methods  # noqa: F401  (attaches ops to Tensor as methods and operators)
-from . import autograd, cuda, return_types
+from . import (  # noqa: E402,I001  (they build on everything above)
+    _methods,  # noqa: F401  (attaches ops to Tensor as methods and operators)
+    autograd,
+    cuda,
+    nn,
+    optim,
+    return_types,
+)
 from ._dtype import (
-    bool, double, dtype, float, float16, float32, float64, half, int, int8, int16, int32, int64,
-    long, short, uint8,
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
 )
 from .backend import device
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace,
-    manual_seed, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm,
-    seed, tensor, zeros, zeros_like,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from .grad_mode import (
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (add, mul, exp, matmul, sum, cat, ... as functions)
 from .ops import return_types as _rt  # noqa: F401
 from .tensor import Size, Tensor, is_tensor
-
-from . import nn, optim  # noqa: E402,I001  (they build on everything above)
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,7 @@ import numpy as np
 
 
 class dtype:
-    """A tensor element type, printed as ``autograd_lib.float32`` (PyTorch prints ``torch.float32``)."""
+    """A tensor element type, printed as ``autograd_lib.float32`` (PyTorch: ``torch.float32``)."""
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
 

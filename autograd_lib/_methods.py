@@ -26,7 +26,8 @@ _METHODS = {
     "negative": ops.neg, "reciprocal": ops.reciprocal, "square": ops.square,
     # elementwise
     "exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "abs": ops.abs, "absolute": ops.abs,
-    "sin": ops.sin, "cos": ops.cos, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu, "sign": ops.sign,
+    "sin": ops.sin, "cos": ops.cos, "tanh": ops.tanh, "sigmoid": ops.sigmoid, "relu": ops.relu,
+    "sign": ops.sign,
     "clamp": ops.clamp, "clip": ops.clip,
     "eq": ops.eq, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt, "ge": ops.ge,
     "logical_and": ops.logical_and, "logical_or": ops.logical_or, "logical_not": ops.logical_not,

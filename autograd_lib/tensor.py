@@ -318,9 +318,9 @@ class Tensor:
     def _scalar_check(self, what):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
                 if what == "bool"
-                else f"only one element tensors can be converted to Python scalars"
+                else "only one element tensors can be converted to Python scalars"
             )
         return self.item()
 
@@ -374,7 +374,7 @@ class Tensor:
         return self
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """``to(dtype)``, ``to(device)``, ``to(other_tensor)``: a converted tensor (differentiable)."""
+        """``to(dtype)``, ``to(device)``, ``to(other)``: a converted tensor (differentiable)."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a._dev

@@ -22,7 +22,7 @@ def _devices():
             pytest.mark.cuda,
             pytest.mark.skipif(
                 not autograd_lib.cuda.is_available(),
-                reason="no CUDA GPU (or CuPy not installed): CUDA cases run in scripts/gpu_check.sh",
+                reason="no CUDA GPU (or CuPy not installed): scripts/gpu_check.sh runs these",
             ),
         ],
     )

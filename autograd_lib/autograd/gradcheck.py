@@ -101,7 +101,8 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
                     f"Jacobian mismatch for output {o} with respect to input {i},\n"
                     f"numerical:{_show(numerical)}\nanalytical:{_show(analytical)}\n\n"
                     f"The largest difference is {diff[j, k]:.6g}, for the derivative of output "
-                    f"element {k} with respect to input element {j} (numerical {numerical[j, k]:.6g},"
+                    f"element {k} with respect to input element {j} "
+                    f"(numerical {numerical[j, k]:.6g},"
                     f" analytical {analytical[j, k]:.6g}); allowed: atol={atol} + rtol={rtol} "
                     "* |numerical|."
                 )

@@ -218,7 +218,8 @@ class WhereBackward0(Node):
 def where(condition, input=None, other=None):
     """Elementwise ``input if condition else other`` (broadcasting all three)."""
     if input is None and other is None:
-        return tuple(make(i, condition._dev) for i in xp_of(condition._data).nonzero(condition._data))
+        indices = xp_of(condition._data).nonzero(condition._data)
+        return tuple(make(i, condition._dev) for i in indices)
     like = input if isinstance(input, Tensor) else other
     cond = as_tensor(condition, like)
     a, b, dev, promoted = operands(

@@ -7,7 +7,6 @@ Matrix-vector and batched products are the same rule with dimensions added and r
 from ..autograd.graph import Node
 from ._common import _state, make, operands, record, sum_to, xp_of
 
-
 _NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
           "int32": "int", "bool": "bool"}
 
