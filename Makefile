@@ -22,7 +22,13 @@ $(VENV)/.test: $(VENV)/.course
 	$(PIP) install -q -e '.[course,test,bench]'
 	touch $@
 
-lab: $(VENV)/.course
+# The student's side of nbgrader only (the Validate button, the assignment list; no formgrader,
+# course list or create-assignment panel), as on Binder.
+$(VENV)/.lab: $(VENV)/.course binder/setup-extensions.sh
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash binder/setup-extensions.sh
+	touch $@
+
+lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --notebook-dir=course --port=$(PORT) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 

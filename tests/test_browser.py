@@ -1,0 +1,311 @@
+"""The course in a real browser: JupyterLab as `make lab` starts it, driven by headless Chromium.
+
+One JupyterLab server (binder/setup-extensions.sh's student setup, `jupyter lab
+--notebook-dir=course` from a scratch copy of course/ and nbgrader_config.py) and one browser
+for the module. For each lesson, the student's notebook is filled in with the solutions (the
+stubs replaced by the instructor's answers, as a student would type them), opened in
+JupyterLab, run with Run > Run All Cells, and checked: no cell shows an error; the widgets
+render and moving a slider redraws the plot; the computation-graph pictures render with their
+node names; and nbgrader's Validate button reports success. Screenshots go to
+test-output/screenshots/.
+
+Needs Chromium (/usr/bin/chromium, or $AUTOGRAD_COURSE_CHROMIUM) and Playwright's Python
+package (never `playwright install`: the system Chromium is used); skipped without them.
+"""
+
+import os
+import time
+
+import pytest
+from browser_helpers import (
+    CHROMIUM,
+    PANEL,
+    ROOT,
+    LabServer,
+    browser_errors,
+    copy_course,
+    error_outputs,
+    fill_solutions,
+    image_bytes,
+    kernel_idle,
+    launch_browser,
+    menu,
+    open_notebook,
+    read_notebook,
+    rendered_svgs,
+    run_all,
+    screenshot,
+    setup_extensions,
+    show,
+    svg_op_names,
+    widget_count,
+    write_notebook,
+)
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+SOLUTIONS = ROOT / "solutions"
+COURSE = ROOT / "course"
+VALIDATE_TIMEOUT_MS = 300_000  # the server re-runs the whole notebook
+
+
+def _missing():
+    """Why the browser tests cannot run here, or None."""
+    if sync_playwright is None:
+        return ("Playwright's Python package is not installed (pip install playwright; it "
+                "drives the system Chromium, no `playwright install` needed)")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return (f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+                "AUTOGRAD_COURSE_CHROMIUM)")
+    return None
+
+
+_MISSING = _missing()
+# CI sets AUTOGRAD_COURSE_REQUIRE_BROWSER=1: there a missing browser fails instead of skipping.
+_REQUIRED = os.environ.get("AUTOGRAD_COURSE_REQUIRE_BROWSER") == "1"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(bool(_MISSING) and not _REQUIRED, reason=_MISSING or ""),
+]
+
+
+def _lessons():
+    if not SOLUTIONS.is_dir():
+        return []
+    return sorted(
+        p.name for p in SOLUTIONS.iterdir()
+        if (p / f"{p.name}.ipynb").is_file() and (COURSE / p.name / f"{p.name}.ipynb").is_file()
+    )
+
+
+LESSONS = _lessons()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_required():
+    if _MISSING:  # only reached with AUTOGRAD_COURSE_REQUIRE_BROWSER=1
+        pytest.fail(_MISSING + " (and AUTOGRAD_COURSE_REQUIRE_BROWSER=1)")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The JupyterLab server, serving a scratch copy of course/; stopped (its whole process
+    group) when the module is done, whatever happened."""
+    setup_extensions()
+    root = copy_course(tmp_path_factory.mktemp("lab-root"))
+    server = LabServer(root, tmp_path_factory.mktemp("lab-scratch"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    console_errors = []
+    pg.on("pageerror", lambda e: console_errors.append(str(e)))
+    pg.console_errors = console_errors
+    try:
+        yield pg
+    finally:
+        context.close()
+        lab.shutdown_kernels()
+
+
+def test_student_side_of_nbgrader_only(lab, page):
+    """The Validate button and the assignment list are there; formgrader, the course list and
+    the create-assignment panel are not (neither their UI nor their server handlers)."""
+    for path in ("/formgrader", "/formgrader/api/status", "/formgraders"):
+        status, _ = lab.get(path)
+        assert status == 404, f"{path} answers {status}: nbgrader's instructor side is on"
+    status, body = lab.get("/nbgrader_version?version=0.9.6")
+    assert status == 200 and '"success": true' in body, (status, body)
+
+    if not LESSONS:
+        pytest.skip("no lessons")
+    open_notebook(page, lab, f"{LESSONS[0]}/{LESSONS[0]}.ipynb")
+    toolbar = page.locator(".jp-NotebookPanel-toolbar")
+    assert toolbar.get_by_text("Validate", exact=True).is_visible(), "no Validate button"
+
+    menu(page, "Nbgrader")
+    items = page.eval_on_selector_all(
+        ".lm-Menu:visible .lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel",
+        "els => els.map(e => e.textContent)",
+    )
+    screenshot(page, "nbgrader-menu")
+    page.keyboard.press("Escape")
+    assert "Assignment List" in items, items
+    for instructor in ("Formgrader", "Course List", "Create assignment"):
+        assert not any(instructor.lower() in i.lower() for i in items), (
+            f"the Nbgrader menu offers {instructor!r}: {items}"
+        )
+    side_tabs = page.eval_on_selector_all(
+        ".jp-SideBar .lm-TabBar-tab", "els => els.map(e => e.getAttribute('title') || '')"
+    )
+    assert not any("Create Assignment" in t for t in side_tabs), side_tabs
+
+    menu(page, "Nbgrader", "Assignment List")
+    page.wait_for_selector("#nbgrader-assignment-list", timeout=30_000)
+    page.wait_for_timeout(1500)
+    screenshot(page, "nbgrader-assignment-list")
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_in_jupyterlab(lesson, lab, page):
+    solution = read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
+    notebook = lab.root / "course" / lesson / f"{lesson}.ipynb"
+    # Fill in the answers in the served copy before opening it (the repository's course/ is
+    # never touched): the point here is JupyterLab's UI, not typing.
+    write_notebook(fill_solutions(read_notebook(COURSE / lesson / f"{lesson}.ipynb"), solution),
+                   notebook)
+
+    open_notebook(page, lab, f"{lesson}/{lesson}.ipynb")
+    outcome = run_all(page)
+    # A picture of the first exercise: the answer filled in, its test cell run, no error.
+    first_answer = next(i for i, c in enumerate(solution["cells"])
+                        if c["metadata"].get("nbgrader", {}).get("solution"))
+    show(page, page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(first_answer))
+    screenshot(page, f"{lesson}-1-ran")
+
+    # No cell shows an error (or anything on stderr).
+    errors = browser_errors(page)
+    if outcome == "error" or errors:
+        menu(page, "File", "Save Notebook")
+        page.wait_for_timeout(1000)
+        saved = error_outputs(read_notebook(notebook))
+        pytest.fail(
+            f"{lesson}: with the solutions filled in, Run All Cells shows "
+            f"{len(errors)} error output(s) in JupyterLab:\n"
+            + "\n---\n".join(e[-800:] for e in errors)
+            + f"\nIn the saved notebook: {saved}"
+        )
+
+    # Widgets: as many as the instructor's notebook displays, rendered as widgets (not as the
+    # text "interactive(...)"), and moving a slider redraws the plot.
+    expected_widgets = widget_count(solution)
+    if expected_widgets:
+        interacts = page.locator(f"{PANEL} .widget-interact")
+        assert interacts.count() == expected_widgets, (
+            f"{lesson}: {interacts.count()} interactive widget(s) rendered, "
+            f"{expected_widgets} expected (is the widget manager, jupyterlab_widgets, loaded?)"
+        )
+        for i in range(expected_widgets):
+            _move_slider_and_check_plot(page, interacts.nth(i), f"{lesson}-widget{i + 1}")
+
+    # The computation-graph pictures: every op name the instructor's pictures show is in an
+    # SVG the browser decoded and drew.
+    names = svg_op_names(solution)
+    if lesson.startswith("03_"):
+        assert "PowBackward0" in names, "lesson 03's graphs should show PowBackward0"
+    if names:
+        svgs = rendered_svgs(page)
+        drawn = [s for s in svgs if s["width"] > 0]
+        assert drawn, f"{lesson}: no SVG picture was drawn ({len(svgs)} SVG outputs)"
+        shown = {n for n in names if any(n in s["svg"] for s in drawn)}
+        assert shown == names, f"{lesson}: graph node names not shown: {sorted(names - shown)}"
+        # A picture of the graph, the one with PowBackward0 if there is one.
+        wanted = "PowBackward0" if "PowBackward0" in names else sorted(names)[0]
+        index = next(i for i, s in enumerate(svgs) if s["width"] > 0 and wanted in s["svg"])
+        output = page.locator(f'{PANEL} .jp-OutputArea-output[data-mime-type="image/svg+xml"]')
+        show(page, output.nth(index))
+        screenshot(output.nth(index), f"{lesson}-2-graph")
+
+    # nbgrader's Validate button (the notebook toolbar): it saves, the server runs the notebook
+    # again in a fresh kernel, and a dialog reports.
+    page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=VALIDATE_TIMEOUT_MS)
+    text = dialog.inner_text()
+    screenshot(page, f"{lesson}-3-validate")
+    assert "Success! Your notebook passes all the tests." in text, (
+        f"{lesson}: Validate says:\n{text}"
+    )
+    dialog.locator(".jp-mod-accept").click()
+    assert not page.console_errors, f"{lesson}: errors in the page: {page.console_errors}"
+
+
+def test_untouched_lesson_fails_in_jupyterlab(lab, page):
+    """The checks above can fail: the untouched student notebook shows the stubs'
+    NotImplementedError in JupyterLab, and Validate does not report success."""
+    if not LESSONS:
+        pytest.skip("no lessons")
+    lesson = LESSONS[0]
+    path = f"{lesson}/{lesson}-untouched.ipynb"
+    write_notebook(read_notebook(COURSE / lesson / f"{lesson}.ipynb"), lab.root / "course" / path)
+
+    open_notebook(page, lab, path)
+    assert run_all(page, stop_on_error=False) == "done"
+    errors = browser_errors(page)
+    assert any("NotImplementedError" in e for e in errors), errors
+    page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=VALIDATE_TIMEOUT_MS)
+    text = dialog.inner_text()
+    screenshot(page, f"{lesson}-untouched-validate")
+    assert "Success!" not in text and "The following cell failed" in text, text
+    dialog.locator(".jp-mod-accept").click()
+
+
+def _move_slider_and_check_plot(page, interact, name):
+    show(page, interact)
+    image = interact.locator(".widget-output img").first
+    image.wait_for(timeout=30_000)
+    before = image.get_attribute("src")
+    slider = interact.locator(".widget-slider").first
+    handle = slider.locator(".noUi-handle").first
+    value_before = handle.get_attribute("aria-valuenow")
+    screenshot(interact, f"{name}-before")
+
+    # Drag the handle a quarter of the track, towards the side with more room.
+    track = slider.locator(".noUi-base").bounding_box()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    dx = track["width"] / 4 * (1 if x < track["x"] + track["width"] / 2 else -1)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx / 2, y, steps=5)
+    page.mouse.move(x + dx, y, steps=5)
+    page.mouse.up()
+
+    value_after = handle.get_attribute("aria-valuenow")
+    assert value_after != value_before, f"{name}: the slider did not move ({value_before})"
+    page.wait_for_function(
+        """([el, before]) => {
+            const img = el.querySelector('.widget-output img');
+            return img && img.complete && img.naturalWidth > 0
+                && img.getAttribute('src') !== before;
+        }""",
+        arg=[interact.element_handle(), before],
+        timeout=60_000,
+    )
+    # The first new picture may be for a value the handle passed on its way (continuous
+    # updates): wait until the kernel is idle and the picture stays the same for a second.
+    after, since = image.get_attribute("src"), time.monotonic()
+    deadline = since + 60
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        src = image.get_attribute("src")
+        if src != after:
+            after, since = src, time.monotonic()
+        elif time.monotonic() - since > 1.0 and kernel_idle(page):
+            break
+    assert image_bytes(after) != image_bytes(before), f"{name}: the plot did not change"
+    screenshot(interact, f"{name}-after")
+
