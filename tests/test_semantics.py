@@ -491,3 +491,28 @@ def test_integer_and_boolean_indexing_gradients(m):
     idx = m.tensor([0, 0, 2])
     (x[idx].sum() + x[x > 1.5].sum()).backward()
     assert x.grad.tolist() == [2.0, 1.0, 2.0]
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_graph():
+    """.grad arrays are the leaves' own, however the gradient got there (pass-through of +,
+    reshape views, clone, the gradient given to backward)."""
+    a = ag.ones(2, 3, requires_grad=True)
+    b = ag.ones(2, 3, requires_grad=True)
+    c = ag.ones(6, requires_grad=True)
+    d = ag.ones(2, 3, requires_grad=True)
+    g = ag.full((2, 3), 2.0)
+    out = a + b + c.reshape(2, 3) + d.clone()
+    out.backward(g)
+    grads = [a.grad, b.grad, c.grad, d.grad]
+    for i, t in enumerate(grads):
+        t.zero_()
+        others = [u for j, u in enumerate(grads) if j != i]
+        assert all(u.sum().item() == 12.0 for u in others), i
+        t.fill_(2.0)
+    assert g.sum().item() == 12.0  # the gradient passed in is untouched
+
+    x = ag.ones(3, requires_grad=True)
+    y = ag.ones(3, requires_grad=True)
+    (x * y).sum().backward()  # fresh arrays: kept as they are, still separate
+    x.grad.zero_()
+    assert y.grad.tolist() == [1.0, 1.0, 1.0]

@@ -64,6 +64,20 @@ def _needed(roots, deps, targets):
     return needed
 
 
+def _owned(total, summed, g, grad_in, grads_out):
+    """Is the array ``total`` referenced by nothing but the engine? True when it is a sum the
+    engine made, or a new, non-view array that a formula returned for this one input only (not
+    its own incoming gradient passed through, as ``+`` does)."""
+    if summed:
+        return True  # the engine added several gradients into a new array
+    return (
+        total is g
+        and g is not grad_in
+        and getattr(g, "base", 0) is None
+        and sum(1 for x in grads_out if x is g) == 1
+    )
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     """Run the backward pass from ``roots`` (nodes) seeded with ``root_grads``.
 
@@ -73,6 +87,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     deps, _ = _dependencies(roots)
     needed = None if targets is None else _needed(roots, deps, targets)
     buffers = {}  # node -> the sum of the gradients that reached it so far
+    summed = set()  # nodes whose buffer is a sum the engine made (an array nobody else holds)
     for node, grad in zip(roots, root_grads):
         buffers[node] = grad if node not in buffers else buffers[node] + grad
     ready = [(-node._seq, node) for node in buffers if deps.get(node, 0) == 0]
@@ -103,16 +118,21 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
                     continue
                 if g is not None:
                     prev = buffers.get(child)
-                    buffers[child] = g if prev is None else prev + g
+                    if prev is None:
+                        buffers[child] = g
+                    else:
+                        buffers[child] = prev + g
+                        summed.add(child)
                 remaining = deps[child] - 1
                 deps[child] = remaining
                 if remaining == 0:
                     if targets is None and type(child) is AccumulateGrad:
                         # A leaf is complete: accumulate into .grad now (PyTorch gives leaf
                         # accumulators the highest priority too).
-                        g = buffers.pop(child, None)
-                        if g is not None:
-                            child.apply(g, create_graph)
+                        total = buffers.pop(child, None)
+                        if total is not None:
+                            owned = _owned(total, child in summed, g, grad, grads)
+                            child.apply(total, create_graph, owned)
                     else:
                         heapq.heappush(ready, (-child._seq, child))
     finally:
