@@ -89,6 +89,10 @@ class MeanBackward0(_Reduction):
         n = 1
         for d in self.dims:
             n *= self.shape[d]
+        if grad.ndim == 0 and not isinstance(grad, Tensor):
+            # one number spread everywhere: divide once, then fill (same bits as dividing each
+            # copy; one pass over the input's shape instead of two)
+            return (expand_to(grad / n, self.shape),)
         return (self.spread(grad) / n,)
 
 
