@@ -128,23 +128,20 @@ for _name in ("add", "sub", "mul", "div"):
 
 Tensor.add_.__doc__ = "In-place ``self += alpha * other``; returns self."
 
-for _name in ("pow", "clamp", "relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log"):
-    _op = getattr(ops, _name)
-    if _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log"):
-        def _unary_inplace(self, _op=_op):
-            self._check_inplace()
-            return self._set_(_op(self))
+def _unary_inplace(op):
+    """``x.relu_()`` and friends: compute out of place, then make the result x's value."""
 
-        _unary_inplace.__name__ = _name + "_"
-        setattr(Tensor, _name + "_", _unary_inplace)
-    elif _name == "clamp":
-        def _clamp_(self, min=None, max=None):
-            self._check_inplace()
-            return self._set_(ops.clamp(self, min, max))
+    def method(self, *args, **kwargs):
+        self._check_inplace()
+        return self._set_(op(self, *args, **kwargs))
 
-        Tensor.clamp_ = _clamp_
-    else:
-        Tensor.pow_ = _inplace(ops.pow)
+    method.__name__ = op.__name__ + "_"
+    return method
+
+
+for _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "clamp"):
+    setattr(Tensor, _name + "_", _unary_inplace(getattr(ops, _name)))
+Tensor.pow_ = _inplace(ops.pow)
 
 
 def _uniform_(self, a=0.0, b=1.0):
