@@ -43,3 +43,56 @@ c.ClearSolutions.enforce_metadata = True
 c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
 c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 c.ClearHiddenTests.enforce_metadata = True
+
+# -- Instructor side: grading (docs/instructor.md) --------------------------------------------
+# Student code runs in a sandbox (autograd_course/sandbox.py): nbgrader's Execute is replaced,
+# in `nbgrader autograde` and the formgrader's Autograde button only (students' Validate is
+# untouched), by SandboxedExecute, whose kernels run in bubblewrap (else, as root, as an
+# unprivileged user; else grading refuses unless c.Sandbox.allow_unsandboxed or the environment
+# variable AUTOGRAD_COURSE_UNSANDBOXED=1). A dead or runaway kernel stops only its notebook;
+# the cells it did not run score nothing and say why. Any of these can be set on the command
+# line too, e.g. `nbgrader autograde 01_why_autodiff --Sandbox.memory=4G`.
+c.Autograde.autograde_preprocessors = [
+    "autograd_course.sandbox.SandboxedExecute",  # instead of nbgrader.preprocessors.Execute
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Sandbox.mode = "auto"  # "bwrap", "setpriv", or "none" (no sandbox, with a warning)
+c.Sandbox.memory = "2G"  # address space of a grading kernel
+c.Sandbox.cpu_time = 600  # CPU seconds of a grading kernel, all its cells together
+c.Sandbox.processes = 64  # processes and threads of a grading kernel
+c.Sandbox.file_size = "64M"  # largest file a grading kernel may write (in its private /tmp)
+c.Sandbox.tmp_size = "256M"  # its private /tmp
+c.SandboxedExecute.max_output_bytes = 1_000_000  # output kept per cell; the rest is dropped
+# A test cell that a student deleted (or whose nbgrader metadata they removed) is put back, from
+# the gradebook, and graded; edited read-only cells are restored by nbgrader's checksums anyway.
+# (RestoreCells: nbgrader's OverwriteCells, which crashes when the answer is deleted too.)
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograd_course.sandbox.RestoreCells",  # instead of nbgrader.preprocessors.OverwriteCells
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback (`nbgrader generate_feedback`, the formgrader's buttons) never shows hidden tests:
+# they are removed from the sources, and their failures keep only the error's type.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograd_course.feedback.HideHiddenTests",
+]
+
+# `nbgrader zip_collect <lesson>` (submissions downloaded from an LMS, in
+# downloaded/<lesson>/archive/, zipped or not): a file's name gives the student's id, its first
+# part, and the notebook, its last: alice_01_why_autodiff.ipynb, or as Canvas names them,
+# alicesmith_12345_67890_01_why_autodiff.ipynb (and ...-1.ipynb for a resubmission). Adapt it to
+# your LMS: docs/instructor.md.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>\d\d_[A-Za-z0-9_]+?)(?:-\d+)?\.ipynb$"
+)

@@ -16,6 +16,8 @@ import sys
 import tempfile
 import textwrap
 
+from autograd_course.grading import add_grade_commands
+
 COURSE_DIR = "course"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _STUB_ERROR = "NotImplementedError"
@@ -387,6 +389,7 @@ def build_parser():
     check.set_defaults(func=cmd_check)
     lst = sub.add_parser("list", help="list the lessons and their exercises")
     lst.set_defaults(func=cmd_list)
+    add_grade_commands(sub)
     return parser
 
 

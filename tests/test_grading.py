@@ -1,0 +1,1064 @@
+"""Instructor autograding: the sandbox, what students hand in, feedback, parallel grading.
+
+Every check runs nbgrader's real command line (or ``autograd-course grade``, or the formgrader's
+HTTP API) in temporary copies of the course (``nbgrader_config.py`` and ``solutions/``), on one
+quick lesson (``LESSON``), with a short time limit per cell. The class handed in:
+
+==========================  ===========================================================  =======
+student                     submission                                                   expects
+==========================  ===========================================================  =======
+correct                     the solution                                                 all
+untouched                   the released notebook                                        0
+edited-tests                released notebook, every test cell's source -> ``pass``       0
+deleted-tests               the solution without its test cells (nbgrader restores them)  all
+deleted-tests-untouched     released notebook without its test cells                     0
+deleted-answer-and-test     the solution without exercise 1's answer and test cells       not 1
+skip-tag                    released, test cells tagged ``skip-execution``                0
+stripped-metadata           released, test cells' nbgrader metadata removed                0
+exits                       solution, ``os._exit(3)`` after exercise 2's test             1+2
+ignores-interrupt           solution, SIGINT ignored and ``while True`` after test 2      1+2
+loop-in-function            solution, exercise 1's function loops forever                 not 1
+loop-top-level              solution, ``while True`` at the end of answer 3               not 3
+input                       solution, ``input()`` in answer 4                             not 4
+print-100mb                 solution, a cell printing 100 MB                              all
+attacks                     solution, a cell that tries to read ``solutions/`` and the    all
+                            gradebook, write outside, connect to a port, read the
+                            grader's environment, take 4 GiB, start 100 processes
+hidden-fail                 solution, the last function fails only for hidden tests      not last
+corrupt                     not JSON                                                     error
+==========================  ===========================================================  =======
+
+It is graded twice, side by side: by plain ``nbgrader autograde`` (then ``generate_feedback``
+and ``export``) and by ``autograd-course grade --jobs 2``; both must give these scores, the same
+ones. Besides: the formgrader's Autograde and Feedback buttons (its HTTP API), the exchange
+(release, fetch, submit, collect) and ``zip_collect``, a kernel killed by its CPU-time limit,
+grading refused without a sandbox and allowed with AUTOGRAD_COURSE_UNSANDBOXED=1 (where the
+attacks then succeed: the attack cell does detect a leak), and unit tests of the pieces.
+
+The sandbox tests need bubblewrap (CI installs it: .ci/run), or root with a Python environment
+other users can run (setpriv); elsewhere they skip, saying why, unless
+AUTOGRAD_COURSE_REQUIRE_SANDBOX=1 (CI), which makes them fail instead.
+"""
+
+import copy
+import csv
+import hashlib
+import html as html_lib
+import json
+import os
+import pathlib
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LESSON = "02_tensors"
+SOURCE = ROOT / "solutions" / LESSON / f"{LESSON}.ipynb"
+COURSE_ID = "autograd-course"
+TIMEOUT = 5  # seconds per cell in these tests (every cell of LESSON takes well under 1 s)
+SECRET = "grader-secret-4f1c"  # in the grader's environment: a kernel must not see it
+
+pytestmark = [
+    pytest.mark.notebooks,
+    pytest.mark.skipif(not SOURCE.is_file(), reason=f"no {SOURCE}"),
+]
+
+
+# -- running things -----------------------------------------------------------------------------
+
+
+def _env(**extra):
+    env = dict(os.environ)
+    env["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env["GRADER_SECRET"] = SECRET
+    env.pop("AUTOGRAD_COURSE_UNSANDBOXED", None)
+    env.update(extra)
+    return env
+
+
+def _run(args, cwd, env=None, timeout=900):
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env or _env(),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+GRADE = ["-c", "import sys; from autograd_course.grading import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def _nbgrader(cwd, *args, env=None, check=True):
+    result = _run(["-m", "nbgrader", *args], cwd, env=env)
+    if check:
+        assert result.returncode == 0, (
+            f"nbgrader {' '.join(args)} failed:\n{_tail(result.stdout + result.stderr)}")
+    return result
+
+
+def _tail(text, lines=40):
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _sandbox_or_reason():
+    """The sandbox the grader would use here, or why there is none."""
+    from traitlets.config import Config
+
+    from autograd_course.sandbox import Sandbox, SandboxUnavailable
+
+    config = Config()
+    config.CourseDirectory.root = str(ROOT)
+    try:
+        return Sandbox(config=config).resolve(), None
+    except SandboxUnavailable as e:
+        return None, str(e)
+
+
+SANDBOX, NO_SANDBOX = _sandbox_or_reason()
+# CI sets this (.ci/run installs bubblewrap): there, no sandbox is a failure, not a skip.
+REQUIRE_SANDBOX = os.environ.get("AUTOGRAD_COURSE_REQUIRE_SANDBOX") == "1"
+needs_sandbox = pytest.mark.skipif(
+    SANDBOX is None and not REQUIRE_SANDBOX,
+    reason=f"no sandbox for grading kernels on this machine: {NO_SANDBOX} (install bubblewrap; "
+    "CI does, in .ci/run)",
+)
+
+
+def test_a_sandbox_is_available():
+    """Where grading kernels can be sandboxed, and how (bwrap, or setpriv as root)."""
+    if SANDBOX is None and not REQUIRE_SANDBOX:
+        pytest.skip(f"no sandbox for grading kernels on this machine: {NO_SANDBOX}")
+    assert SANDBOX in ("bwrap", "setpriv"), (
+        f"AUTOGRAD_COURSE_REQUIRE_SANDBOX=1 but no sandbox here: {NO_SANDBOX}")
+
+
+# -- the class's submissions ------------------------------------------------------------------
+
+
+def _nbgr(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _src(cell):
+    return "".join(cell.get("source", ""))
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class Lesson:
+    """The lesson's exercises: (solution cell index, test cell index, test grade_id, points)."""
+
+    def __init__(self, solution):
+        self.solution = solution
+        cells = solution["cells"]
+        self.exercises = []
+        for i, cell in enumerate(cells):
+            if _nbgr(cell).get("solution") and i + 1 < len(cells) and _nbgr(cells[i + 1]).get(
+                    "grade"):
+                test = cells[i + 1]
+                self.exercises.append((i, i + 1, _nbgr(test)["grade_id"],
+                                       float(_nbgr(test)["points"])))
+        assert len(self.exercises) >= 4, f"{LESSON} needs 4 exercises for these tests"
+        self.total = sum(e[3] for e in self.exercises)
+
+    def points(self, *numbers):  # exercises numbered from 1
+        return sum(self.exercises[n - 1][3] for n in numbers)
+
+    def hidden_lines(self, k):
+        """The first line (1-based) of exercise k's hidden tests."""
+        source = _src(self.solution["cells"][self.exercises[k - 1][1]])
+        for number, line in enumerate(source.split("\n"), start=1):
+            if "BEGIN HIDDEN TESTS" in line:
+                return number
+        raise AssertionError(f"exercise {k} has no hidden tests")
+
+    def hidden_snippets(self):
+        """A few lines of hidden-test code, to look for where they must not be."""
+        snippets = []
+        for _, t, _, _ in self.exercises:
+            source = _src(self.solution["cells"][t])
+            hidden = source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS")[0]
+            lines = [ln.strip() for ln in hidden.splitlines() if len(ln.strip()) > 25]
+            snippets += lines[:2]
+        return snippets
+
+
+def _cell(source, cell_id):
+    return {"cell_type": "code", "execution_count": None, "id": cell_id, "metadata": {},
+            "outputs": [], "source": source}
+
+
+def _insert_after(nb, index, source):
+    nb = copy.deepcopy(nb)
+    nb["cells"].insert(index + 1, _cell(source, f"added-{index}"))
+    return nb
+
+
+def _append(nb, index, source):
+    nb = copy.deepcopy(nb)
+    cell = nb["cells"][index]
+    cell["source"] = _src(cell).rstrip("\n") + "\n\n" + source
+    return nb
+
+
+def _function_names(source):
+    return re.findall(r"^def (\w+)\(", source, flags=re.M)
+
+
+ATTACK = r'''
+import os, socket, subprocess
+def attempt(what, fn):
+    try:
+        result = fn()
+        print(f"LEAK:{what}:{str(result)[:60]!r}")
+    except BaseException as e:
+        print(f"BLOCKED:{what}:{type(e).__name__}")
+ROOT = @ROOT@
+attempt("read-solutions", lambda: open(ROOT + "/solutions/@LESSON@/@LESSON@.ipynb").read())
+attempt("read-solutions-relative",
+        lambda: open("../../../solutions/@LESSON@/@LESSON@.ipynb").read())
+attempt("read-gradebook", lambda: open(ROOT + "/gradebook.db", "rb").read(16))
+attempt("write-gradebook", lambda: open(ROOT + "/gradebook.db", "ab").write(b"x"))
+attempt("write-course-root", lambda: open(ROOT + "/pwned.txt", "w").write("x"))
+attempt("write-notebook-folder", lambda: open("pwned.txt", "w").write("x"))
+attempt("list-submissions", lambda: os.listdir(ROOT + "/submitted"))
+attempt("connect-loopback", lambda: socket.create_connection(("127.0.0.1", @PORT@), timeout=3))
+attempt("connect-internet", lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))
+attempt("grader-environment", lambda: os.environ["GRADER_SECRET"])
+attempt("memory-4GiB", lambda: len(bytearray(4 << 30)))
+big = bytearray(1 << 30)  # 1 GiB is fine
+print("ALLOC1G:ok", len(big))
+del big
+children = []
+try:
+    for _ in range(100):
+        children.append(subprocess.Popen(["sleep", "60"]))
+except OSError:
+    pass
+print(f"PROCESSES:{len(children)}")
+for child in children:
+    child.kill()
+    child.wait()
+'''
+ATTACKS = ["read-solutions", "read-solutions-relative", "read-gradebook", "write-gradebook",
+           "write-course-root", "write-notebook-folder", "list-submissions", "connect-loopback",
+           "connect-internet", "grader-environment", "memory-4GiB"]
+
+
+def submissions(lesson, release, root, port):
+    """{student: (notebook JSON or bytes, expected score or None for 'not graded')}."""
+    sol = lesson.solution
+    ex = lesson.exercises
+    total = lesson.total
+    tests = {t for _, t, _, _ in ex}
+
+    def without_tests(nb):
+        nb = copy.deepcopy(nb)
+        nb["cells"] = [c for c in nb["cells"]
+                       if not (_nbgr(c).get("grade") and not _nbgr(c).get("solution"))]
+        return nb
+
+    def without_exercise(nb, k):
+        nb = copy.deepcopy(nb)
+        gone = {_nbgr(nb["cells"][ex[k - 1][0]]).get("grade_id"), ex[k - 1][2]}
+        nb["cells"] = [c for c in nb["cells"] if _nbgr(c).get("grade_id") not in gone]
+        return nb
+
+    def released_tests(transform):
+        nb = copy.deepcopy(release)
+        for cell in nb["cells"]:
+            if _nbgr(cell).get("grade") and not _nbgr(cell).get("solution"):
+                transform(cell)
+        return nb
+
+    def edit(cell):
+        cell["source"] = "pass\n"
+
+    def skip(cell):
+        cell["metadata"].setdefault("tags", []).append("skip-execution")
+
+    def strip(cell):
+        del cell["metadata"]["nbgrader"]
+
+    first_fn = _function_names(_src(sol["cells"][ex[0][0]]))[0]
+    last_fns = _function_names(_src(sol["cells"][ex[-1][0]]))
+    hidden_from = lesson.hidden_lines(len(ex))
+    only_visible = (
+        "import sys as _sys\n\n\ndef _visible_only(f):\n"
+        "    def wrapper(*args, **kwargs):\n"
+        "        frame = _sys._getframe(1)\n"
+        "        while frame is not None and frame.f_code.co_name != '<module>':\n"
+        "            frame = frame.f_back\n"
+        f"        if frame is not None and frame.f_lineno >= {hidden_from}:\n"
+        "            raise ValueError('only right for the inputs of the visible tests')\n"
+        "        return f(*args, **kwargs)\n    return wrapper\n\n\n"
+        + "".join(f"{name} = _visible_only({name})\n" for name in last_fns)
+    )
+    assert tests
+    return {
+        "correct": (sol, total),
+        "untouched": (release, 0),
+        "edited-tests": (released_tests(edit), 0),
+        "deleted-tests": (without_tests(sol), total),
+        "deleted-tests-untouched": (without_tests(release), 0),
+        "deleted-answer-and-test": (without_exercise(sol, 1), total - ex[0][3]),
+        "skip-tag": (released_tests(skip), 0),
+        "stripped-metadata": (released_tests(strip), 0),
+        "exits": (_insert_after(sol, ex[1][1], "import os\nos._exit(3)\n"), lesson.points(1, 2)),
+        "ignores-interrupt": (_insert_after(
+            sol, ex[1][1], "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "while True:\n    pass\n"), lesson.points(1, 2)),
+        "loop-in-function": (_append(sol, ex[0][0], f"def {first_fn}(*args, **kwargs):\n"
+                                     "    while True:\n        pass\n"), total - ex[0][3]),
+        "loop-top-level": (_append(sol, ex[2][0], "while True:\n    pass\n"), total - ex[2][3]),
+        "input": (_append(sol, ex[3][0], "name = input('your name? ')\n"), total - ex[3][3]),
+        "print-100mb": (_insert_after(sol, ex[0][1], "print('x' * 100_000_000)\n"), total),
+        "attacks": (_insert_after(sol, ex[1][1], ATTACK.replace("@ROOT@", repr(str(root)))
+                                           .replace("@LESSON@", LESSON)
+                                           .replace("@PORT@", str(port))), total),
+        "hidden-fail": (_append(sol, ex[-1][0], only_visible), total - ex[-1][3]),
+        "corrupt": (b'{"cells": [ this is not JSON', None),
+    }
+
+
+# -- scratch courses ----------------------------------------------------------------------------
+
+
+def _tree_digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(pathlib.Path(folder).rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _scores(root, lesson=LESSON):
+    """{student: (score, max, {test cell: score})} from a course copy's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id=COURSE_ID) as gb:
+        return {
+            s.student_id: (s.score, s.max_score,
+                           {g.name: g.score for nb in s.notebooks for g in nb.grades})
+            for s in gb.assignment_submissions(lesson)
+        }
+
+
+def _outputs(notebook_path):
+    """All the text of a notebook's outputs (streams, errors)."""
+    nb = _read(notebook_path)
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
+    return "\n".join(parts)
+
+
+class Class:
+    """A scratch course with the class's submissions, and a listening socket for the attacks."""
+
+    def __init__(self, template, folder, lesson, students=None):
+        shutil.copytree(template, folder, symlinks=True)
+        self.root = folder
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(5)
+        self.server.setblocking(False)
+        port = self.server.getsockname()[1]
+        release = _read(folder / "course" / LESSON / f"{LESSON}.ipynb")
+        self.expected = {}
+        for student, (nb, score) in submissions(lesson, release, folder, port).items():
+            if students is not None and student not in students:
+                continue
+            dest = folder / "submitted" / student / LESSON
+            dest.mkdir(parents=True)
+            data = nb if isinstance(nb, bytes) else json.dumps(nb, indent=1).encode()
+            (dest / f"{LESSON}.ipynb").write_bytes(data)
+            (dest / "timestamp.txt").write_text("2030-01-01 10:00:00.000000 UTC")
+            self.expected[student] = score
+        self.submitted_digest = _tree_digest(folder / "submitted")
+
+    def connection_attempted(self):
+        readable, _, _ = select.select([self.server], [], [], 0)
+        return bool(readable)
+
+    def notebook(self, student, step="autograded"):
+        return self.root / step / student / LESSON / f"{LESSON}.ipynb"
+
+
+@pytest.fixture(scope="session")
+def lesson():
+    return Lesson(_read(SOURCE))
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """A course with LESSON generated: nbgrader_config.py, solutions/LESSON, course/, gradebook."""
+    root = tmp_path_factory.mktemp("course-template")
+    shutil.copy2(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
+    _nbgrader(root, "generate_assignment", LESSON, "--force")
+    return root
+
+
+# -- the big runs, started together (they take most of this file's time) ---------------------
+
+
+class Runs:
+    def __init__(self, template, scratch, lesson):
+        self.template, self.scratch, self.lesson = template, scratch, lesson
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="grading-test")
+        self.futures = {}
+        self.lock = threading.Lock()
+
+    def start(self, name):
+        with self.lock:
+            if name not in self.futures:
+                self.futures[name] = self.pool.submit(getattr(self, f"_{name}"))
+            return self.futures[name]
+
+    def result(self, name):
+        return self.start(name).result()
+
+    def _plain(self):
+        """`nbgrader autograde`, `generate_feedback` and `export` on the whole class."""
+        c = Class(self.template, self.scratch / "plain", self.lesson)
+        c.autograde = _nbgrader(c.root, "autograde", LESSON, "--force",
+                                f"--Execute.timeout={TIMEOUT}", check=False)
+        c.feedback = _nbgrader(c.root, "generate_feedback", LESSON, "--force", check=False)
+        c.export = _nbgrader(c.root, "export", check=False)
+        return c
+
+    def _parallel(self):
+        """`autograd-course grade --jobs 2` and `export` on the whole class."""
+        c = Class(self.template, self.scratch / "parallel", self.lesson)
+        started = time.monotonic()
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", str(TIMEOUT)],
+                       c.root)
+        c.seconds = time.monotonic() - started
+        c.export = _run([*GRADE, "export", "--to", "grades.csv"], c.root)
+        return c
+
+    def _limits(self):
+        """A kernel that burns CPU and ignores SIGINT meets its CPU-time limit first."""
+        c = Class(self.template, self.scratch / "limits", self.lesson, students={"correct"})
+        hog = _insert_after(self.lesson.solution, self.lesson.exercises[1][1],
+                            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                            "while True:\n    pass\n")
+        dest = c.root / "submitted" / "cpu-hog" / LESSON
+        dest.mkdir(parents=True)
+        (dest / f"{LESSON}.ipynb").write_text(json.dumps(hog))
+        c.autograde = _nbgrader(c.root, "autograde", LESSON, "--force", "--Execute.timeout=60",
+                                "--Sandbox.cpu_time=8", check=False)
+        return c
+
+    def _unsandboxed(self):
+        """No sandbox possible (bwrap, setpriv missing): refused; allowed with the env var."""
+        c = Class(self.template, self.scratch / "unsandboxed", self.lesson,
+                  students={"correct", "attacks"})
+        missing = ["--Sandbox.bwrap=/nonexistent/bwrap", "--Sandbox.setpriv=/nonexistent/setpriv"]
+        c.refused = _nbgrader(c.root, "autograde", LESSON, "--force",
+                              f"--Execute.timeout={TIMEOUT}", *missing, check=False)
+        c.refused_scores = _scores(c.root)
+        c.refused_grade = _run([*GRADE, "grade", LESSON, *(
+            "--set=" + m.lstrip("-") for m in missing)], c.root)
+        c.allowed = _nbgrader(c.root, "autograde", LESSON, "--force",
+                              f"--Execute.timeout={TIMEOUT}", *missing, check=False,
+                              env=_env(AUTOGRAD_COURSE_UNSANDBOXED="1"))
+        return c
+
+    def _formgrader(self):
+        """The formgrader's Autograde and Feedback buttons, through its HTTP API."""
+        c = Class(self.template, self.scratch / "formgrader", self.lesson,
+                  students={"attacks", "hidden-fail"})
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        token = "grading-test-token"
+        server = subprocess.Popen(
+            [str(pathlib.Path(sys.executable).parent / "jupyter"), "server", "--no-browser",
+             f"--port={port}", f"--IdentityProvider.token={token}", "--allow-root",
+             "--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=True"],
+            cwd=c.root, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        def call(path, method="GET"):
+            req = urllib.request.Request(base + path, method=method,
+                                         headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(req, timeout=300) as r:
+                return json.loads(r.read() or b"null")
+
+        try:
+            for _ in range(120):
+                try:
+                    call("/formgrader/api/status")
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            c.responses = {
+                "attacks": call(f"/formgrader/api/submission/{LESSON}/attacks/autograde", "POST"),
+                "hidden-fail": call(f"/formgrader/api/submission/{LESSON}/hidden-fail/autograde",
+                                    "POST"),
+                "feedback": call(f"/formgrader/api/assignment/{LESSON}/hidden-fail/"
+                                 "generate_feedback", "POST"),
+            }
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        return c
+
+    def _shards(self):
+        """Two machines' shares (--shard K/2 --results DIR), then --merge DIR1 DIR2."""
+        c = Class(self.template, self.scratch / "shards", self.lesson,
+                  students={"correct", "untouched", "exits", "deleted-tests", "corrupt"})
+        c.shard_runs = [
+            _run([*GRADE, "grade", LESSON, "--shard", f"{k}/2", "--results", f"results-{k}",
+                  "--jobs", "1", "--timeout", str(TIMEOUT)], c.root)
+            for k in (1, 2)
+        ]
+        c.scores_before_merge = _scores(c.root)
+        c.merge = _run([*GRADE, "grade", LESSON, "--merge", "results-1", "results-2"], c.root)
+        return c
+
+    def _stuck(self):
+        """A student whose grading outlives --student-timeout is stopped; the others go on."""
+        c = Class(self.template, self.scratch / "stuck", self.lesson,
+                  students={"correct", "ignores-interrupt"})
+        started = time.monotonic()
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", "120",
+                        "--student-timeout", "12"], c.root)
+        c.seconds = time.monotonic() - started
+        return c
+
+    def _exchange(self):
+        """Release, fetch, submit, collect through an exchange folder; then zip_collect."""
+        c = Class(self.template, self.scratch / "exchange", self.lesson, students=set())
+        exchange = c.root / "exchange"
+        exchange.mkdir()
+        os.chmod(exchange, 0o777)
+        ex = f"--Exchange.root={exchange}"
+        c.steps = [_nbgrader(c.root, "release_assignment", LESSON, ex, check=False)]
+        home = self.scratch / "student-home"
+        home.mkdir()
+        c.steps.append(_nbgrader(home, "fetch_assignment", LESSON, f"--course={COURSE_ID}", ex,
+                                 check=False))
+        fetched = home / LESSON / f"{LESSON}.ipynb"
+        if fetched.exists():
+            fetched.write_text(json.dumps(self.lesson.solution))
+        c.steps.append(_nbgrader(home, "submit", LESSON, f"--course={COURSE_ID}", ex,
+                                 check=False))
+        c.steps.append(_nbgrader(c.root, "collect", LESSON, ex, check=False))
+        # zip_collect: an LMS's download, one file per student, in a zip
+        archive = c.root / "downloaded" / LESSON / "archive"
+        archive.mkdir(parents=True)
+        with zipfile.ZipFile(archive / "submissions.zip", "w") as z:
+            z.writestr(f"alice_{LESSON}.ipynb", json.dumps(self.lesson.solution))
+            z.writestr(f"bobsmith_12345_67890_{LESSON}.ipynb",
+                       (c.root / "course" / LESSON / f"{LESSON}.ipynb").read_text())
+        c.steps.append(_nbgrader(c.root, "zip_collect", LESSON, check=False))
+        c.steps.append(_nbgrader(c.root, "autograde", LESSON, "--force",
+                                 f"--Execute.timeout={TIMEOUT}", check=False))
+        c.steps.append(_nbgrader(c.root, "generate_feedback", LESSON, check=False))
+        # release_feedback is for the exchange's students (it needs their time stamps)
+        student = __import__("getpass").getuser()
+        c.steps.append(_nbgrader(c.root, "release_feedback", LESSON, f"--student={student}", ex,
+                                 check=False))
+        c.steps.append(_nbgrader(home, "fetch_feedback", LESSON, f"--course={COURSE_ID}", ex,
+                                 check=False))
+        c.student_home = home
+        return c
+
+
+# The run each test needs; the runs of the selected tests start at once, the longest first.
+_RUN_OF = [("test_plain", "plain"), ("test_grade_command_grades", "parallel"),
+           ("test_submissions", "plain"), ("test_attacks", "plain"), ("test_failures", "plain"),
+           ("test_feedback", "plain"), ("test_export", "parallel"), ("test_cpu_time", "limits"),
+           ("test_refuses", "unsandboxed"), ("test_formgrader", "formgrader"),
+           ("test_exchange", "exchange"), ("test_shards", "shards"),
+           ("test_student_timeout", "stuck")]
+_NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "shards", "stuck"}
+
+
+@pytest.fixture(scope="session")
+def runs(request, template, lesson, tmp_path_factory):
+    r = Runs(template, tmp_path_factory.mktemp("grading"), lesson)
+    for item in request.session.items:
+        if item.module.__name__ != __name__:
+            continue
+        for prefix, name in _RUN_OF:
+            if item.name.startswith(prefix) and (SANDBOX or name not in _NEEDS_SANDBOX):
+                r.start(name)
+    yield r
+    r.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the class, graded by plain nbgrader and by `autograd-course grade` -----------------------
+
+
+def _check_scores(c, what):
+    scores = _scores(c.root)
+    wrong = {}
+    for student, expected in c.expected.items():
+        if expected is None:
+            continue
+        got = scores.get(student, (None,))[0]
+        if got != expected:
+            wrong[student] = (got, expected, scores.get(student, (0, 0, {}))[2])
+    assert not wrong, f"{what}: scores (got, expected, per test cell): {wrong}"
+    return scores
+
+
+@needs_sandbox
+def test_plain_nbgrader_grades_the_class(runs):
+    """`nbgrader autograde` (the config alone, no wrapper): every score as expected, the batch
+    finishes, one student's failure (corrupt) does not stop the others, submitted/ unchanged."""
+    c = runs.result("plain")
+    log = c.autograde.stdout + c.autograde.stderr
+    _check_scores(c, "nbgrader autograde")
+    assert "corrupt" in log and "There was an error processing assignment" in log, _tail(log)
+    assert c.autograde.returncode != 0, "nbgrader must report the submission it could not grade"
+    assert _tree_digest(c.root / "submitted") == c.submitted_digest, "submitted/ was modified"
+    for student, expected in c.expected.items():
+        if expected is not None:
+            assert c.notebook(student).is_file(), f"{student}: no autograded notebook"
+
+
+@needs_sandbox
+def test_grade_command_grades_the_class_in_parallel(runs):
+    """`autograd-course grade --jobs 2`: the same scores as plain nbgrader, cell by cell; a
+    summary table that names every problem; submitted/ unchanged; exit status 1 (corrupt)."""
+    c = runs.result("parallel")
+    out = c.grade.stdout + c.grade.stderr
+    assert c.grade.returncode == 1, f"expected 1 (one submission not graded):\n{_tail(out)}"
+    scores = _check_scores(c, "autograd-course grade")
+    assert _tree_digest(c.root / "submitted") == c.submitted_digest, "submitted/ was modified"
+    plain = runs.result("plain")
+    plain_scores = _scores(plain.root)
+    assert scores == plain_scores, (
+        "autograd-course grade and nbgrader autograde disagree:\n"
+        + "\n".join(f"{s}: {scores.get(s)} vs {plain_scores.get(s)}"
+                    for s in sorted(set(scores) | set(plain_scores))
+                    if scores.get(s) != plain_scores.get(s)))
+    table = (c.root / "grading-logs" / LESSON / "summary.txt").read_text()
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
+    assert "FAILED" in rows["corrupt"] and "could not be graded" in rows["corrupt"], table
+    assert "kernel died" in rows["exits"] and "cells not run" in rows["exits"], table
+    assert "ran past the time limit" in rows["ignores-interrupt"], table
+    assert "ran past the time limit" in rows["loop-in-function"], table
+    assert "ran past the time limit" in rows["loop-top-level"], table
+    assert "input()" in rows["input"], table
+    assert "output truncated" in rows["print-100mb"], table
+    assert "was missing: restored" in rows["deleted-tests"], table
+    assert "was missing: restored" in rows["deleted-answer-and-test"], table
+    assert re.search(r"\b\d+ of \d+ graded in .* with 2 jobs", table), table
+    for student in c.expected:
+        assert (c.root / "grading-logs" / LESSON / f"{student}.log").is_file()
+
+
+@needs_sandbox
+def test_submissions_that_break_the_rules_are_graded_as_untouched(runs, lesson):
+    """Edited, deleted, skip-tagged or metadata-stripped test cells are restored and run."""
+    c = runs.result("plain")
+    scores = _scores(c.root)
+    for student in ("edited-tests", "deleted-tests-untouched", "skip-tag", "stripped-metadata"):
+        assert scores[student][0] == 0, f"{student}: {scores[student]}"
+        ran = _read(c.notebook(student))
+        tests_run = [cell for cell in ran["cells"] if _nbgr(cell).get("grade")
+                     and not _nbgr(cell).get("solution") and cell.get("outputs")]
+        assert len({_nbgr(t)["grade_id"] for t in tests_run}) == len(lesson.exercises), (
+            f"{student}: not every test cell ran")
+    assert scores["deleted-tests"][0] == lesson.total
+
+
+@needs_sandbox
+def test_attacks_are_blocked_and_the_answers_still_score(runs, lesson):
+    c = runs.result("plain")
+    for run in (c, runs.result("parallel")):
+        text = _outputs(run.notebook("attacks"))
+        assert "LEAK:" not in text, f"the sandbox leaked:\n{text}"
+        blocked = set(re.findall(r"BLOCKED:([\w-]+):", text))
+        assert blocked == set(ATTACKS), f"attempts not reported as blocked: " \
+            f"{set(ATTACKS) - blocked}\n{text[-3000:]}"
+        assert "ALLOC1G:ok" in text, "a 1 GiB allocation should fit the 2 GiB limit"
+        processes = int(re.search(r"PROCESSES:(\d+)", text).group(1))
+        assert processes < 64, f"{processes} processes started (limit 64)"
+        assert not (run.root / "pwned.txt").exists()
+        assert not (run.notebook("attacks").parent / "pwned.txt").exists()
+        assert not run.connection_attempted(), "a kernel reached a port on the grader's loopback"
+        assert _scores(run.root)["attacks"][0] == lesson.total
+
+
+@needs_sandbox
+def test_failures_are_named_in_the_log_and_the_feedback(runs):
+    c = runs.result("plain")
+    log = c.autograde.stdout + c.autograde.stderr
+    assert "exits/" in log and "KernelDied" in log and "exited with status 3" in log, _tail(log)
+    assert "did not stop when interrupted" in log, _tail(log)
+    assert "Timeout waiting for execute reply" in log
+    assert "truncated" in log
+    assert c.feedback.returncode == 0, _tail(c.feedback.stdout + c.feedback.stderr)
+    html = {s: (c.root / "feedback" / s / LESSON / f"{LESSON}.html")
+            for s in c.expected if c.expected[s] is not None}
+    for student, path in html.items():
+        assert path.is_file(), (
+            f"no feedback for {student}:\n{_tail(c.feedback.stdout + c.feedback.stderr)}")
+    text = {s: p.read_text() for s, p in html.items()}
+    assert "KernelDied" in text["exits"] and "CellNotRun" in text["exits"]
+    assert "exited with status 3" in text["exits"]
+    assert "did not stop when interrupted" in text["ignores-interrupt"]
+    assert "CellTimeoutError" in text["loop-in-function"]
+    assert "time limit" in text["loop-top-level"]
+    assert "StdinNotImplementedError" in text["input"]
+    assert "output truncated by the grader" in text["print-100mb"]
+    size = c.notebook("print-100mb").stat().st_size
+    assert size < 5_000_000, f"the autograded notebook of print-100mb is {size} bytes"
+
+
+@needs_sandbox
+def test_feedback_never_shows_hidden_tests(runs, lesson):
+    c = runs.result("plain")
+    snippets = lesson.hidden_snippets()
+    assert snippets
+    autograded = c.notebook("correct").read_text()
+    assert all(s in autograded or json.dumps(s)[1:-1] in autograded for s in snippets), (
+        "the autograded notebook should hold the hidden tests (they are what feedback hides)")
+    for student, expected in c.expected.items():
+        if expected is None:
+            continue
+        html = (c.root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
+        plain_text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+        for snippet in snippets + ["BEGIN HIDDEN TESTS"]:
+            assert snippet not in plain_text, f"{student}'s feedback shows {snippet!r}"
+        assert "hidden tests, not shown" in plain_text
+    failing = html_lib.unescape(re.sub(
+        r"<[^>]+>", "", (c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html")
+        .read_text()))
+    # The student's own code (their answer) shows; the hidden test's error does not.
+    assert "ValueError: a hidden test failed" in failing
+    assert "ValueError: only right" not in failing
+    untouched = html_lib.unescape(re.sub(
+        r"<[^>]+>", "", (c.root / "feedback" / "untouched" / LESSON / f"{LESSON}.html")
+        .read_text()))
+    # Its tests fail at their first, visible, line: their errors stay as they are.
+    assert "NotImplementedError" in untouched and "Traceback" in untouched
+    assert "a hidden test failed" not in untouched
+
+
+@needs_sandbox
+def test_cpu_time_limit_stops_a_kernel_that_ignores_interrupts(runs, lesson):
+    c = runs.result("limits")
+    log = c.autograde.stdout + c.autograde.stderr
+    scores = _scores(c.root)
+    assert scores["correct"][0] == lesson.total, _tail(log)
+    assert scores["cpu-hog"][0] == lesson.points(1, 2), (scores["cpu-hog"], _tail(log))
+    assert "SIGXCPU" in log or "SIGKILL" in log, _tail(log)
+    assert "CPU-time limit" in _outputs(c.notebook("cpu-hog"))
+
+
+def test_refuses_to_grade_without_a_sandbox_unless_told(runs, lesson):
+    c = runs.result("unsandboxed")
+    log = c.refused.stdout + c.refused.stderr
+    assert c.refused.returncode != 0 and "Refusing to grade" in log, _tail(log)
+    assert "AUTOGRAD_COURSE_UNSANDBOXED" in log
+    assert all(score == 0 for score, _, _ in c.refused_scores.values()), c.refused_scores
+    out = c.refused_grade.stdout + c.refused_grade.stderr
+    assert c.refused_grade.returncode == 2 and "Refusing to grade" in out, _tail(out)
+    log = c.allowed.stdout + c.allowed.stderr
+    assert c.allowed.returncode == 0, _tail(log)
+    assert "WITHOUT a sandbox" in log, "running without a sandbox must say so"
+    scores = _scores(c.root)
+    assert scores["correct"][0] == lesson.total
+    # Without the sandbox the attack cell reads the solutions: it does detect a leak.
+    text = _outputs(c.notebook("attacks"))
+    assert "LEAK:read-solutions:" in text and "LEAK:grader-environment" in text, text[-2000:]
+
+
+@needs_sandbox
+def test_formgrader_buttons_are_sandboxed_and_hide_hidden_tests(runs, lesson):
+    c = runs.result("formgrader")
+    for name, response in c.responses.items():
+        assert response and response.get("success"), f"{name}: {response}"
+    text = _outputs(c.notebook("attacks"))
+    assert "LEAK:" not in text and "BLOCKED:read-solutions:" in text, text[-2000:]
+    scores = _scores(c.root)
+    assert scores["attacks"][0] == lesson.total
+    assert scores["hidden-fail"][0] == lesson.total - lesson.exercises[-1][3]
+    html = (c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html").read_text()
+    assert "hidden tests, not shown" in html and "BEGIN HIDDEN TESTS" not in html
+
+
+@needs_sandbox
+def test_exchange_and_zip_collect(runs, lesson):
+    c = runs.result("exchange")
+    for step in c.steps:
+        assert step.returncode == 0, f"{step.args[3:5]}: {_tail(step.stdout + step.stderr)}"
+    collected = sorted(p.name for p in (c.root / "submitted").iterdir())
+    assert "alice" in collected and "bobsmith" in collected and len(collected) == 3, collected
+    scores = _scores(c.root)
+    assert scores["alice"][0] == lesson.total and scores["bobsmith"][0] == 0
+    exchanged = [s for s in collected if s not in ("alice", "bobsmith")][0]
+    assert scores[exchanged][0] == lesson.total
+    fetched = list((c.student_home / LESSON / "feedback").rglob(f"{LESSON}.html"))
+    assert fetched, "fetch_feedback brought no feedback back"
+    assert "hidden tests, not shown" in fetched[0].read_text()
+
+
+@needs_sandbox
+def test_shards_graded_apart_then_merged(runs):
+    """Many machines: each grades its share without touching the gradebook; one merges."""
+    c = runs.result("shards")
+    for run in c.shard_runs:
+        out = run.stdout + run.stderr
+        assert run.returncode in (0, 1) and "not merged" in out.lower() or "Results" in out, \
+            _tail(out)
+    assert not c.scores_before_merge, "--results must leave the gradebook alone"
+    out = c.merge.stdout + c.merge.stderr
+    assert c.merge.returncode == 1, _tail(out)  # corrupt: not graded
+    _check_scores(c, "--shard/--merge")
+    assert "corrupt" in out and "FAILED" in out, out
+
+
+@needs_sandbox
+def test_student_timeout_stops_one_student_only(runs, lesson):
+    c = runs.result("stuck")
+    out = c.grade.stdout + c.grade.stderr
+    assert c.grade.returncode == 1, _tail(out)
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "TIMED OUT" in rows["ignores-interrupt"], out
+    assert "more than 12 s" in rows["ignores-interrupt"], out
+    assert rows["correct"].split()[1] == f"{lesson.total:g}/{lesson.total:g}", out
+    assert c.seconds < 90, f"took {c.seconds:.0f} s: the stuck student was not stopped in time"
+    scores = _scores(c.root)
+    assert scores["correct"][0] == lesson.total and "ignores-interrupt" in scores
+
+
+@needs_sandbox
+def test_export_csv(runs, lesson):
+    plain = runs.result("plain")
+    assert plain.export.returncode == 0, _tail(plain.export.stdout + plain.export.stderr)
+    rows = list(csv.DictReader(open(plain.root / "grades.csv")))
+    graded = [s for s, e in plain.expected.items() if e is not None]
+    assert {r["student_id"] for r in rows} >= set(graded)
+    c = runs.result("parallel")
+    assert c.export.returncode == 0, _tail(c.export.stdout + c.export.stderr)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(c.root / "grades.csv"))}
+    for student in graded:
+        assert float(rows[student][LESSON]) == c.expected[student], rows[student]
+        assert float(rows[student]["max_total"]) == lesson.total
+
+
+# -- unit tests: quick, no kernels ------------------------------------------------------------
+
+
+def _resolve(config, caplog):
+    """Sandbox(config).resolve() and the warning it logged, if any."""
+    import logging
+
+    from autograd_course.sandbox import Sandbox
+
+    Sandbox._probed.clear()
+    Sandbox._warned.clear()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        mode = Sandbox(config=config).resolve()
+    return mode, caplog.text
+
+
+def test_sandbox_refusal_and_opt_in(monkeypatch, caplog):
+    from traitlets.config import Config
+
+    from autograd_course.sandbox import SandboxUnavailable
+
+    config = Config()
+    config.CourseDirectory.root = str(ROOT)
+    config.Sandbox.bwrap = "/nonexistent/bwrap"
+    config.Sandbox.setpriv = "/nonexistent/setpriv"
+    monkeypatch.delenv("AUTOGRAD_COURSE_UNSANDBOXED", raising=False)
+    with pytest.raises(SandboxUnavailable, match="AUTOGRAD_COURSE_UNSANDBOXED=1"):
+        _resolve(config, caplog)
+    monkeypatch.setenv("AUTOGRAD_COURSE_UNSANDBOXED", "1")
+    mode, warning = _resolve(config, caplog)
+    assert mode == "none" and "WITHOUT a sandbox" in warning and "bwrap not found" in warning
+    monkeypatch.delenv("AUTOGRAD_COURSE_UNSANDBOXED")
+    config.Sandbox.allow_unsandboxed = True
+    mode, warning = _resolve(config, caplog)
+    assert mode == "none" and "WITHOUT a sandbox" in warning
+    config.Sandbox.allow_unsandboxed = False
+    config.Sandbox.mode = "none"
+    mode, warning = _resolve(config, caplog)
+    assert mode == "none" and "mode = 'none'" in warning
+
+
+def test_setpriv_mode_refuses_world_readable_secrets(monkeypatch, caplog):
+    """setpriv protects files by their modes only: solutions/ that any user may read (as after
+    a git clone) make it refuse; made private, it runs, warning of what it does not enforce."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from autograd_course.sandbox import Sandbox, SandboxUnavailable
+
+    # Not under pytest's tmp_path: its folders are private (0700), nothing in them is exposed.
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="agc-test-", dir="/tmp"))
+    try:
+        (tmp_path / "solutions").mkdir()
+        os.chmod(tmp_path, 0o755)
+        os.chmod(tmp_path / "solutions", 0o755)
+        config = Config()
+        config.CourseDirectory.root = str(tmp_path)
+        config.CourseDirectory.source_directory = "solutions"
+        config.Sandbox.mode = "setpriv"
+        monkeypatch.setattr(Sandbox, "_probe", lambda self, mode: (True, ""))
+        with pytest.raises(SandboxUnavailable, match=r"readable by any user: .*solutions"):
+            _resolve(config, caplog)
+        os.chmod(tmp_path / "solutions", 0o750)
+        mode, warning = _resolve(config, caplog)
+        assert mode == "setpriv" and "network is not blocked" in warning
+    finally:
+        Sandbox._probed.clear()
+        shutil.rmtree(tmp_path)
+
+
+def test_sandbox_never_exposes_a_folder_that_holds_secrets(tmp_path):
+    from traitlets.config import Config
+
+    from autograd_course.sandbox import Sandbox, SandboxUnavailable
+
+    (tmp_path / "solutions").mkdir()
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    config.CourseDirectory.source_directory = "solutions"
+    config.Sandbox.extra_read_only_paths = [str(tmp_path)]  # the course root itself
+    sandbox = Sandbox(config=config)
+    with pytest.raises(SandboxUnavailable, match="would expose"):
+        sandbox.command("bwrap", ["python"], cwd=str(tmp_path), scratch=str(tmp_path / "s"))
+
+
+def test_byte_sizes():
+    from autograd_course.sandbox import ByteSize, Sandbox
+
+    s = Sandbox()
+    for text, value in [("2G", 2 * 1024**3), ("512M", 512 * 1024**2), ("64k", 65536),
+                        ("1.5GiB", int(1.5 * 1024**3)), (1000, 1000), ("2048", 2048)]:
+        s.memory = text
+        assert s.memory == value, text
+    from traitlets import TraitError
+
+    with pytest.raises(TraitError):
+        s.memory = "lots"
+    assert isinstance(Sandbox.memory, ByteSize)
+
+
+def test_kernel_launcher_sets_limits():
+    launcher = ROOT / "autograd_course" / "kernel_launcher.py"
+    probe = ("import resource as r, os; print(*(r.getrlimit(x)[0] for x in (r.RLIMIT_AS, "
+             "r.RLIMIT_CPU, r.RLIMIT_FSIZE, r.RLIMIT_CORE)), 'JPY_PARENT_PID' in os.environ)")
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(launcher), "--memory=1073741824", "--cpu=7",
+         "--file-size=1048576", "--", sys.executable, "-c", probe],
+        capture_output=True, text=True, env={**os.environ, "JPY_PARENT_PID": "1"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1073741824", "7", "1048576", "0", "False"]
+
+
+def _error(ename, evalue, lines, count=7):
+    frame = [f"\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[{count}]\x1b[39m"
+             f"\x1b[32m, line {lines[-1][0]}\x1b[39m"]
+    for number, text in lines:
+        marker = "---> " if number == lines[-1][0] else "     "
+        frame.append(f"\x1b[32m{marker}{number:>3}\x1b[39m {text}")
+    return {"output_type": "error", "ename": ename, "evalue": evalue,
+            "traceback": ["\x1b[31m----\x1b[39m", "\n".join(frame), f"{ename}: {evalue}"]}
+
+
+def test_hide_hidden_tests_unit():
+    from nbformat import from_dict
+
+    from autograd_course.feedback import HideHiddenTests
+
+    source = ("checks.previous_cell_ok()\nassert f(1) == 1, 'f(1) should be 1'\n\n"
+              "### BEGIN HIDDEN TESTS\nassert f(12345) == 99, 'secret input 12345'\n"
+              "### END HIDDEN TESTS")
+    visible_fail = _error("AssertionError", "f(1) should be 1",
+                          [(1, "checks.previous_cell_ok()"), (3, ""), (4, "### BEGIN HIDDEN TESTS"),
+                           (5, "assert f(12345) == 99"), (2, "assert f(1) == 1")])
+    hidden_fail = _error("AssertionError", "secret input 12345",
+                         [(4, "### BEGIN HIDDEN TESTS"), (5, "assert f(12345) == 99")])
+    timeout = {"output_type": "error", "ename": "CellTimeoutError", "evalue": "time limit",
+               "traceback": ["CellTimeoutError: time limit"]}
+    nb = from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "execution_count": 7, "metadata": {}, "source": source,
+         "outputs": [visible_fail]},
+        {"cell_type": "code", "id": "b", "execution_count": 7, "metadata": {}, "source": source,
+         "outputs": [hidden_fail, timeout]},
+    ]})
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    for cell in nb.cells:
+        assert "12345" not in cell.source and "hidden tests, not shown" in cell.source
+        assert "12345" not in json.dumps(cell.outputs)
+    first = nb.cells[0].outputs[0]
+    assert first.evalue == "f(1) should be 1" and "assert f(1) == 1" in "".join(first.traceback)
+    second = nb.cells[1].outputs
+    assert second[0].evalue.startswith("a hidden test failed")
+    assert second[1].evalue == "time limit"  # the grader's own errors stay as they are
+
+
+def test_grade_command_usage_errors(template, tmp_path):
+    course = tmp_path / "c"
+    shutil.copytree(template, course)
+    r = _run([*GRADE, "grade", "no_such_lesson"], course)
+    assert r.returncode == 2 and "no lesson" in r.stderr
+    r = _run([*GRADE, "grade", LESSON, "--student", "nobody"], course)
+    assert r.returncode == 2 and "no submission" in r.stderr
+    r = _run([*GRADE, "grade", LESSON, "--set", "not-an-option"], course)
+    assert r.returncode == 2 and "CLASS.OPTION=VALUE" in r.stderr
+    r = _run([*GRADE, "grade", LESSON], course)
+    assert r.returncode == 1 and "No submissions" in r.stderr
+
+
+def test_cli_offers_grade_and_export():
+    """`autograd-course grade/export`, once cli.py adds them (grading.add_grade_commands)."""
+    try:
+        from autograd_course import cli
+    except ImportError:
+        pytest.skip("autograd_course/cli.py is not there")
+    if "add_grade_commands" not in pathlib.Path(cli.__file__).read_text():
+        pytest.skip("cli.py does not call grading.add_grade_commands(...) yet")
+    parser = cli.build_parser()
+    for command in ("grade", "export"):
+        with pytest.raises(SystemExit) as e:
+            parser.parse_args([command, "--help"])
+        assert e.value.code == 0
+
+
+def test_gitignore_covers_grading_state():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "submitted/a/x.ipynb", "autograded/a/x.ipynb",
+         "feedback/a/x.html", "gradebook.db", "exchange/x", "downloaded/x", "grading-logs/x",
+         "grades.csv"],
+        cwd=ROOT, capture_output=True, text=True)
+    if ignored.returncode == 128:
+        pytest.skip(f"not a git checkout: {ignored.stderr.strip()}")
+    listed = set(ignored.stdout.split())
+    missing = {"submitted/a/x.ipynb", "autograded/a/x.ipynb", "feedback/a/x.html",
+               "gradebook.db", "exchange/x", "downloaded/x", "grading-logs/x",
+               "grades.csv"} - listed
+    assert not missing, f".gitignore should ignore {sorted(missing)} (grading state)"
+
