@@ -16,7 +16,7 @@ import sys
 import tempfile
 import textwrap
 
-from autograd_course.grading import add_grade_commands
+from autograd_course.grading import _chdir, add_grade_commands
 
 COURSE_DIR = "course"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -125,16 +125,6 @@ def _nbgrader_config(notebook):
         app.log.setLevel("ERROR")  # no "No nbgrader_config.py file found" outside the course
         app.load_config_file()
     return app.config
-
-
-@contextlib.contextmanager
-def _chdir(path):  # contextlib.chdir needs Python 3.11
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
 
 
 @contextlib.contextmanager
