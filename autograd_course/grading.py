@@ -432,14 +432,20 @@ def grade_student(course, lesson, student, template, results, extra_args, studen
 
 # -- merging into the real gradebook ----------------------------------------------------------
 
-MERGE_PREPROCESSORS = [
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+def merge_preprocessors(config):
+    """The course's autograde steps (nbgrader_config.py, else nbgrader's defaults) without the
+    one that executes the notebook: the notebooks to merge have been run already."""
+    from nbgrader.converters import Autograde
+
+    if "autograde_preprocessors" in config.Autograde:
+        steps = config.Autograde.autograde_preprocessors
+    else:
+        steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [s for s in steps if not _name_of(s).endswith("Execute")]
+
+
+def _name_of(step):
+    return step.rsplit(".", 1)[-1] if isinstance(step, str) else step.__name__
 
 
 def merge_results(course, lesson, results, log):
@@ -460,7 +466,7 @@ def merge_results(course, lesson, results, log):
     config.CourseDirectory.assignment_id = lesson
     config.CourseDirectory.student_id = "*"
     config.Autograde.sanitize_preprocessors = []  # the notebooks are graded already
-    config.Autograde.autograde_preprocessors = MERGE_PREPROCESSORS
+    config.Autograde.autograde_preprocessors = merge_preprocessors(config)
     config.Autograde.create_student = True
     config.BaseConverter.force = True
     import logging
