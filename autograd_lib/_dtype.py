@@ -28,9 +28,6 @@ class dtype:
     def __reduce__(self):  # pickle by name, so dtypes stay singletons
         return (_by_name, (self.name,))
 
-    def to_complex(self):  # pragma: no cover - complex dtypes are out of scope
-        raise NotImplementedError("complex dtypes are not supported")
-
 
 bool = dtype("bool", np.bool_, 0)
 uint8 = dtype("uint8", np.uint8, 1)

@@ -158,11 +158,6 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.full(tuple(size), fill_value, _default(dtype)), None, device, requires_grad)
 
 
-def _like(fn, input, dtype, device, requires_grad, *args):
-    return fn(*args, tuple(input.shape), dtype=dtype or input.dtype,
-              device=device or input.device, requires_grad=requires_grad)
-
-
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
     return zeros(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)

@@ -35,16 +35,6 @@ def record(node, out):
     return out
 
 
-def needs_grad(*xs):
-    """Should an op on these operands record a node? (grad mode on and an input requires grad)"""
-    if not _state.enabled:
-        return False
-    for x in xs:
-        if getattr(x, "_requires_grad", False):
-            return True
-    return False
-
-
 def as_tensor(x, like):
     """A Python number or array as a tensor on ``like``'s device (for ops that need tensors)."""
     if isinstance(x, Tensor):
