@@ -15,14 +15,18 @@ from ._common import _state, cast, log, make, operands, quiet, record, sum_to, w
 
 
 class _Binary(Node):
-    """A node of a two-input elementwise op: remembers input shapes (and dtypes if promoted)."""
+    """A node of a two-input elementwise op. If the inputs were broadcast to a bigger shape, or
+    promoted to a common dtype, it remembers their shapes and dtypes so that ``reduce`` can give
+    each gradient the shape and dtype of its input back."""
 
     __slots__ = ("shapes", "dtypes")
 
-    def __init__(self, a, b, promoted):
+    def __init__(self, a, b, out_data, promoted):
         Node.__init__(self, a, b)
-        self.shapes = (a._data.shape, b._data.shape if type(b) is not int and type(b) is not
-                       float and isinstance(b, Tensor) else ())
+        shape = out_data.shape
+        sa = a._data.shape
+        sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
+        self.shapes = None if sa == shape and sb == shape else (sa, sb)
         self.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
 
     def save_inputs(self, a, b):
@@ -30,12 +34,15 @@ class _Binary(Node):
 
     def reduce(self, grads):
         """Sum each gradient back to its input's shape (and dtype)."""
+        if self.shapes is None and self.dtypes is None:
+            return grads  # no broadcasting, no promotion: nothing to undo (the common case)
         da, db = grads
-        sa, sb = self.shapes
-        if da is not None and da.shape != sa:
-            da = sum_to(da, sa)
-        if db is not None and db.shape != sb:
-            db = sum_to(db, sb)
+        if self.shapes is not None:
+            sa, sb = self.shapes
+            if da is not None and da.shape != sa:
+                da = sum_to(da, sa)
+            if db is not None and db.shape != sb:
+                db = sum_to(db, sb)
         if self.dtypes is not None:
             da = None if da is None else cast(da, self.dtypes[0])
             db = None if db is None else cast(db, self.dtypes[1])
@@ -45,8 +52,8 @@ class _Binary(Node):
 def _binary(node_cls, a, b, out_data, dev, promoted):
     """Wrap the result of ``a (op) b`` and, if a gradient is needed, record its node."""
     out = _new(out_data, False, None, dev)
-    if _state.enabled and (a._requires_grad or getattr(b, "_requires_grad", False)):
-        node = node_cls(a, b, promoted)
+    if _state.enabled and (a._requires_grad or isinstance(b, Tensor) and b._requires_grad):
+        node = node_cls(a, b, out_data, promoted)
         node.save_inputs(a, b)
         out._grad_fn = node
         out._requires_grad = True
@@ -319,7 +326,7 @@ def pow(input, exponent):
         a, b, dev, promoted = operands(input, exponent)
         out = make(_power(a, b), dev)
         if _state.enabled and (input._requires_grad or exponent._requires_grad):
-            node = PowBackward1(input, exponent, promoted)
+            node = PowBackward1(input, exponent, out._data, promoted)
             node.save_for_backward(input, exponent)
             node.save_output(out)
             record(node, out)
