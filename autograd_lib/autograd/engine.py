@@ -124,9 +124,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
             if grad is None:  # no gradient reached this node: nothing flows on
                 grads = _no_grads
             else:
-                grads = node.apply(grad, create_graph)  # the chain rule for this op
-                if not retain_graph:
-                    node.release()
+                grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
             for (child, _), g in zip(node.next_functions, grads):
                 if child is None or (needed is not None and child not in needed):
                     continue

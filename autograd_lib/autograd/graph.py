@@ -107,11 +107,16 @@ class Node:
             self._out = None
 
     # -- what the engine calls --------------------------------------------------------------
-    def apply(self, grad, differentiable=False):
-        saved = self._saved
-        if saved is not None and not saved and self._out is None:  # nothing saved (add, sum ...)
+    def apply(self, grad, differentiable=False, release=False):
+        """The gradients for the inputs, given ``grad`` for the output (``release``: then free
+        the saved values, as a backward without ``retain_graph`` does)."""
+        if self._out is None and self._saved == ():  # nothing saved (add, sum ...)
             return self.backward(grad)
-        return self.backward(grad, *self.unpack(differentiable))
+        grads = self.backward(grad, *self.unpack(differentiable))
+        if release:
+            self._saved = None
+            self._out = None
+        return grads
 
     def backward(self, grad, *saved):  # pragma: no cover - every op overrides it
         raise NotImplementedError
