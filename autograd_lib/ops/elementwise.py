@@ -5,7 +5,7 @@ reuse the op's own result (``exp``: d/dx e^x = e^x, so ExpBackward0 saves the ou
 """
 
 from ..autograd.graph import Node
-from ..tensor import Tensor
+from ..tensor import Tensor, _new
 from . import _common as either  # helpers that take an array or a tensor
 from ._common import _state, as_tensor, make, operands, quiet, record, sum_to, xp_of
 from ._common import where as pick
@@ -17,14 +17,15 @@ def _floating(data):
 
 
 def _unary(node_cls, input, out_data, save_input=False, save_output=False):
-    out = make(out_data, input._dev)
+    out = _new(out_data, False, None, input._dev)
     if _state.enabled and input._requires_grad:
         node = node_cls(input)
         if save_input:
             node.save_for_backward(input)
         if save_output:
             node.save_output(out)
-        record(node, out)
+        out._grad_fn = node
+        out._requires_grad = True
     return out
 
 
