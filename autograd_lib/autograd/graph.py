@@ -67,15 +67,19 @@ class Node:
     def save_for_backward(self, *values):
         """Keep inputs (tensors or plain values) for the backward formula."""
         self._saved = values
-        if len(values) == 1:  # one or two values (most ops), spelled out: 0.1 us faster
+        # The version of each saved tensor now, to detect in-place changes before backward
+        # (``()`` when no tensor is saved). One or two values, the usual case, are spelled out:
+        # 0.1 us faster than the general loop.
+        if len(values) == 1:
             (a,) = values
-            self._versions = (a._vc[0] if isinstance(a, Tensor) else None,)
+            versions = (a._vc[0],) if isinstance(a, Tensor) else ()
         elif len(values) == 2:
             a, b = values
-            self._versions = (a._vc[0] if isinstance(a, Tensor) else None,
-                              b._vc[0] if isinstance(b, Tensor) else None)
+            versions = (a._vc[0] if isinstance(a, Tensor) else None,
+                        b._vc[0] if isinstance(b, Tensor) else None)
         else:
-            self._versions = tuple([v._vc[0] if isinstance(v, Tensor) else None for v in values])
+            versions = tuple([v._vc[0] if isinstance(v, Tensor) else None for v in values])
+        self._versions = versions if versions.count(None) != len(versions) else ()
 
     def save_output(self, out):
         """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""
@@ -90,22 +94,20 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        values = []
-        for value, version in zip(saved, self._versions):
+        values = list(saved)
+        for i, version in enumerate(self._versions):  # the saved tensors (if any)
             if version is None:
-                values.append(value)
                 continue
+            value = saved[i]
             if value._vc[0] != version:
                 raise RuntimeError(_version_message(value, value._grad_fn, version))
-            values.append(value if differentiable else value._data)
+            if not differentiable:
+                values[i] = value._data
         if self._out is not None:
             array, counter, version = self._out
             if counter[0] != version:
                 raise RuntimeError(_version_message(None, self, version, array, counter[0]))
-            if differentiable:
-                values.append(Tensor._make(array, True, self))
-            else:
-                values.append(array)
+            values.append(Tensor._make(array, True, self) if differentiable else array)
         return values
 
     def release(self):

@@ -16,20 +16,12 @@ from ._common import _state, cast, log, make, operands, quiet, record, sum_to, w
 
 class _Binary(Node):
     """A node of a two-input elementwise op. If the inputs were broadcast to a bigger shape, or
-    promoted to a common dtype, it remembers their shapes and dtypes so that ``reduce`` can give
-    each gradient the shape and dtype of its input back."""
+    promoted to a common dtype, it remembers their shapes and dtypes (``_binary`` sets them) so
+    that ``reduce`` can give each gradient the shape and dtype of its input back."""
 
     __slots__ = ("shapes", "dtypes")
 
-    def __init__(self, a, b, out_data, promoted):
-        Node.__init__(self, a, b)
-        shape = out_data.shape
-        sa = a._data.shape
-        sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
-        self.shapes = None if sa == shape and sb == shape else (sa, sb)
-        self.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
-
-    def save_inputs(self, a, b):
+    def save_inputs(self, a, b, out):
         """Keep what the backward formula needs (nothing for + and -)."""
 
     def reduce(self, grads):
@@ -53,8 +45,13 @@ def _binary(node_cls, a, b, out_data, dev, promoted):
     """Wrap the result of ``a (op) b`` and, if a gradient is needed, record its node."""
     out = _new(out_data, False, None, dev)
     if _state.enabled and (a._requires_grad or isinstance(b, Tensor) and b._requires_grad):
-        node = node_cls(a, b, out_data, promoted)
-        node.save_inputs(a, b)
+        node = node_cls(a, b)
+        shape = out_data.shape
+        sa = a._data.shape
+        sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
+        node.shapes = None if sa == shape and sb == shape else (sa, sb)
+        node.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
+        node.save_inputs(a, b, out)
         out._grad_fn = node
         out._requires_grad = True
     return out
@@ -146,7 +143,7 @@ class MulBackward0(_Binary):
 
     __slots__ = ()
 
-    def save_inputs(self, a, b):
+    def save_inputs(self, a, b, out):
         # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
         (fa, _), (fb, _) = self.next_functions
         self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
@@ -169,7 +166,7 @@ class DivBackward0(_Binary):
 
     __slots__ = ()
 
-    def save_inputs(self, a, b):
+    def save_inputs(self, a, b, out):
         self.save_for_backward(a if self.next_functions[1][0] is not None else None, b)
 
     def backward(self, grad, a, b):
@@ -277,6 +274,10 @@ class PowBackward1(_Binary):
 
     __slots__ = ()
 
+    def save_inputs(self, a, b, out):
+        self.save_for_backward(a, b)
+        self.save_output(out)
+
     def backward(self, grad, a, b, result):
         da = db = None
         if self.next_functions[0][0] is not None:
@@ -324,13 +325,7 @@ def pow(input, exponent):
         return out
     if isinstance(exponent, Tensor):
         a, b, dev, promoted = operands(input, exponent)
-        out = make(_power(a, b), dev)
-        if _state.enabled and (input._requires_grad or exponent._requires_grad):
-            node = PowBackward1(input, exponent, out._data, promoted)
-            node.save_for_backward(input, exponent)
-            node.save_output(out)
-            record(node, out)
-        return out
+        return _binary(PowBackward1, input, exponent, _power(a, b), dev, promoted)
     a, b, dev, _ = operands(input, exponent)
     out = make(_power(a, b), dev)
     if _state.enabled and input._requires_grad:
