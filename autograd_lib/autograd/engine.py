@@ -56,11 +56,12 @@ def _fresh(g, grad_in, grads_out):
     """Is ``g``, which a formula returned for one input, an array nobody else refers to? True
     for a new, non-view array returned for this one input only (not the formula's own incoming
     gradient passed through, as ``+`` does). The engine may then hand it to ``.grad`` as it is."""
-    return (
-        g is not grad_in
-        and getattr(g, "base", 0) is None
-        and sum(1 for x in grads_out if x is g) == 1
-    )
+    if g is grad_in or getattr(g, "base", 0) is not None:
+        return False
+    uses = 0
+    for x in grads_out:  # (a loop: ``==`` on arrays can't count them, and it beats sum())
+        uses += x is g
+    return uses == 1
 
 
 def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
