@@ -66,11 +66,11 @@ class AddBackward0(_Binary):
     __slots__ = ("alpha",)
 
     def backward(self, grad):
-        na, nb = self.next_functions[0][0] is not None, self.next_functions[1][0] is not None
+        (fa, _), (fb, _) = self.next_functions  # the inputs' nodes (None: no gradient needed)
         db = None
-        if nb:
+        if fb is not None:
             db = grad if self.alpha == 1 else grad * self.alpha
-        return self.reduce((grad if na else None, db))
+        return self.reduce((None if fa is None else grad, db))
 
 
 class SubBackward0(AddBackward0):
@@ -79,11 +79,11 @@ class SubBackward0(AddBackward0):
     __slots__ = ()
 
     def backward(self, grad):
-        na, nb = self.next_functions[0][0] is not None, self.next_functions[1][0] is not None
+        (fa, _), (fb, _) = self.next_functions
         db = None
-        if nb:
+        if fb is not None:
             db = -grad if self.alpha == 1 else -grad * self.alpha
-        return self.reduce((grad if na else None, db))
+        return self.reduce((None if fa is None else grad, db))
 
 
 def add(input, other, *, alpha=1):
