@@ -41,13 +41,13 @@ def _needed(roots, targets):
     seen = set(roots)
     stack = list(seen)
     while stack:  # every node reachable from the roots, iteratively (no recursion)
-        for child, _ in stack.pop().next_functions:
+        for child in stack.pop()._next:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
     needed = set(targets)
     for node in sorted(seen, key=lambda n: n._seq):  # producers before consumers
-        if node not in needed and any(c in needed for c, _ in node.next_functions):
+        if node not in needed and any(c in needed for c in node._next):
             needed.add(node)
     return needed
 
@@ -96,7 +96,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
                 node.apply(grad, create_graph, node in owned)
                 continue
             grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
-            for (child, _), g in zip(node.next_functions, grads):
+            for child, g in zip(node._next, grads):
                 if g is None or child is None or (needed is not None and child not in needed):
                     continue
                 prev = buffers.get(child)

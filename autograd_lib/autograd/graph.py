@@ -3,10 +3,11 @@
 Every operation on a tensor that requires grad creates a ``Node`` (PyTorch calls it a
 ``grad_fn``). A node remembers two things:
 
-* ``next_functions``: one edge ``(node, 0)`` per input of the operation, pointing at the node
-  that produced that input (or ``(None, 0)`` for inputs that need no gradient). Leaves that
-  require grad are represented by an ``AccumulateGrad`` node, which adds the gradient that
-  reaches it into the leaf's ``.grad``.
+* ``_next``: for each input of the operation, the node that produced that input (``None`` for
+  inputs that need no gradient). Leaves that require grad are represented by an
+  ``AccumulateGrad`` node, which adds the gradient that reaches it into the leaf's ``.grad``.
+  PyTorch shows these edges as ``next_functions``: ``((node, 0), ...)``, the 0 saying which
+  output of that node the input was (always the first here: every op has one output).
 * the values its backward formula needs (``save_for_backward``), checked against in-place
   changes with version counters, and freed after backward unless ``retain_graph=True``.
 
@@ -40,7 +41,7 @@ class Node:
     """A recorded operation in the backward graph (a ``grad_fn``)."""
 
     __slots__ = (
-        "next_functions",  # ((node or None, 0), ...) one per input
+        "_next",  # (node or None, ...): the node of each input
         "_seq",  # creation order: backward runs later nodes first, as PyTorch does
         "_saved",  # saved inputs (tensors or plain values), () if none, None once freed
         "_versions",  # the version of each saved tensor when it was saved
@@ -52,11 +53,11 @@ class Node:
     def __init__(self, *inputs):
         """Connect the node to the graph of each input (Tensors; other values get no edge)."""
         if len(inputs) == 1:  # most ops: spelled out, 0.1 us faster than the general case
-            self.next_functions = (_edge(inputs[0]),)
+            self._next = (_producer(inputs[0]),)
         elif len(inputs) == 2:
-            self.next_functions = (_edge(inputs[0]), _edge(inputs[1]))
+            self._next = (_producer(inputs[0]), _producer(inputs[1]))
         else:
-            self.next_functions = tuple(map(_edge, inputs))
+            self._next = tuple(map(_producer, inputs))
         self._seq = next(_sequence)
         self._saved = ()
         self._versions = ()
@@ -86,8 +87,13 @@ class Node:
         self._out = (out._data, out._vc, out._vc[0])
 
     @property
+    def next_functions(self):
+        """The edges to the inputs' nodes, as PyTorch shows them: ``((node or None, 0), ...)``."""
+        return tuple([(fn, 0) for fn in self._next])
+
+    @property
     def needs_input_grad(self):
-        return tuple(fn is not None for fn, _ in self.next_functions)
+        return tuple(fn is not None for fn in self._next)
 
     def unpack(self, differentiable):
         """The saved values: arrays for a plain backward, tensors for ``create_graph=True``."""
@@ -151,7 +157,7 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable):
-        self.next_functions = ()
+        self._next = ()
         self._seq = next(_sequence)
         self._saved = ()
         self._versions = ()
@@ -192,15 +198,13 @@ class AccumulateGrad(Node):
         return ()
 
 
-_NO_EDGE = (None, 0)
-
-
-def _edge(x):
-    """The edge from a node to the producer of input ``x``: (grad_fn or AccumulateGrad, 0)."""
+def _producer(x):
+    """The node that input ``x`` comes from: its grad_fn, or its AccumulateGrad if it is a leaf
+    that requires grad; ``None`` for a constant (a number, or a tensor that needs no gradient)."""
     if isinstance(x, Tensor) and x._requires_grad:
         fn = x._grad_fn
-        return (fn if fn is not None else x._grad_accumulator(), 0)
-    return _NO_EDGE  # a constant: a number, or a tensor that needs no gradient
+        return fn if fn is not None else x._grad_accumulator()
+    return None
 
 
 def run_hooks(hooks, grad):

@@ -66,7 +66,7 @@ class AddBackward0(_Binary):
     __slots__ = ("alpha",)
 
     def backward(self, grad):
-        (fa, _), (fb, _) = self.next_functions  # the inputs' nodes (None: no gradient needed)
+        fa, fb = self._next  # the inputs' nodes (None: no gradient needed)
         db = None
         if fb is not None:
             db = grad if self.alpha == 1 else grad * self.alpha
@@ -79,7 +79,7 @@ class SubBackward0(AddBackward0):
     __slots__ = ()
 
     def backward(self, grad):
-        (fa, _), (fb, _) = self.next_functions
+        fa, fb = self._next
         db = None
         if fb is not None:
             db = -grad if self.alpha == 1 else -grad * self.alpha
@@ -145,7 +145,7 @@ class MulBackward0(_Binary):
 
     def save_inputs(self, a, b, out):
         # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
-        (fa, _), (fb, _) = self.next_functions
+        fa, fb = self._next
         self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
 
     def backward(self, grad, a, b):
@@ -167,11 +167,11 @@ class DivBackward0(_Binary):
     __slots__ = ()
 
     def save_inputs(self, a, b, out):
-        self.save_for_backward(a if self.next_functions[1][0] is not None else None, b)
+        self.save_for_backward(a if self._next[1] is not None else None, b)
 
     def backward(self, grad, a, b):
         return self.reduce((
-            None if self.next_functions[0][0] is None else grad / b,
+            None if self._next[0] is None else grad / b,
             None if a is None else -grad * ((a / b) / b),
         ))
 
@@ -280,9 +280,9 @@ class PowBackward1(_Binary):
 
     def backward(self, grad, a, b, result):
         da = db = None
-        if self.next_functions[0][0] is not None:
+        if self._next[0] is not None:
             da = grad * where(_data(b) == 0, 0.0, b * a ** (b - 1))
-        if self.next_functions[1][0] is not None:
+        if self._next[1] is not None:
             db = grad * where((_data(a) == 0) & (_data(b) >= 0), 0.0, result * log(a))
         return self.reduce((da, db))
 

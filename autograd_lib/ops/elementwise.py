@@ -207,7 +207,7 @@ class WhereBackward0(Node):
     __slots__ = ("shapes", "dtypes")
 
     def backward(self, grad, cond):
-        na, nb = (self.next_functions[i][0] is not None for i in (1, 2))
+        na, nb = self._next[1] is not None, self._next[2] is not None
         da = sum_to(pick(cond, grad, 0), self.shapes[0]) if na else None
         db = sum_to(pick(cond, 0, grad), self.shapes[1]) if nb else None
         if self.dtypes is not None:  # the inputs were promoted: give each its own dtype back

@@ -43,8 +43,8 @@ class MmBackward0(Node):
 def _save_crossed(node, a, b):
     # dA needs B and dB needs A: save each only if the other input needs a gradient
     node.save_for_backward(
-        a if node.next_functions[1][0] is not None else None,
-        b if node.next_functions[0][0] is not None else None,
+        a if node._next[1] is not None else None,
+        b if node._next[0] is not None else None,
     )
 
 

@@ -344,14 +344,14 @@ class CopySlices(Node):
 
     def backward(self, grad):
         dx = dv = None
-        if self.next_functions[0][0] is not None:
+        if self._next[0] is not None:
             if isinstance(grad, Tensor):
                 dx = grad.clone()
                 dx._data[self.key] = 0
             else:
                 dx = grad.copy()
                 dx[self.key] = 0
-        if self.next_functions[1][0] is not None:
+        if self._next[1] is not None:
             dv = sum_to(grad[self.key], self.value_shape)
         return (dx, dv)
 
