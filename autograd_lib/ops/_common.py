@@ -117,18 +117,16 @@ def sum_to(grad, shape):
     ``a`` of shape (3, 1) plus ``b`` of shape (4,) gives (3, 4); each element of ``a`` was used
     4 times, so its gradient is the sum of the 4 gradients it contributed to.
     """
-    gshape = tuple(grad.shape)
-    if gshape == tuple(shape):
+    gshape, shape = tuple(grad.shape), tuple(shape)
+    if gshape == shape:
         return grad
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    if lead:
-        grad = grad.reshape(tuple(shape))
-    return grad
+    lead = len(gshape) - len(shape)  # dimensions broadcasting added in front
+    stretched = tuple([i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1])
+    axes = tuple(range(lead)) + stretched
+    if not stretched:  # only added dimensions (a bias): the sum has the input's shape already
+        return grad.sum(axis=axes)
+    grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if lead else grad
 
 
 def expand_to(grad, shape):
