@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 8888
 
-.PHONY: lab test test-quick lint bench bench-smoke clean
+.PHONY: lab test test-quick lint bench bench-smoke bench-gpu clean
 
 # The course environment: the package, JupyterLab, nbgrader's student side, widgets.
 $(VENV)/.course: pyproject.toml
@@ -48,6 +48,9 @@ bench: $(VENV)/.test
 
 bench-smoke: $(VENV)/.test
 	$(PY) -m benchmarks.run --smoke
+
+bench-gpu: $(VENV)/.test
+	$(PY) -m benchmarks.gpu
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -101,8 +101,10 @@ def to_array(value) -> np.ndarray:
     """Any implementation's scalar/tensor/array as a float64 NumPy array (for checks only)."""
     if isinstance(value, (int, float, np.ndarray, np.generic)):
         return np.asarray(value, dtype=np.float64)
-    if hasattr(value, "detach"):  # torch, autograd_lib
-        value = value.detach()
+    if hasattr(value, "detach"):  # torch, autograd_lib (on any device)
+        value = value.detach().cpu()
+    if hasattr(value, "get"):  # a CuPy array
+        return np.asarray(value.get(), dtype=np.float64)
     if hasattr(value, "numpy"):
         return np.asarray(value.numpy(), dtype=np.float64)
     if hasattr(value, "data"):  # mygrad.Tensor (ndarray), micrograd.Value (float)
@@ -222,11 +224,11 @@ class _TorchAPI:
 
         return Case(step, lambda: [*out["losses"], _total(out["w"]), _total(out["b"])])
 
-    def w3(self, sizes: Sizes, dtype) -> Case:
+    def w3(self, sizes: Sizes, dtype, device=None) -> Case:
         T = self.T
         data = mlp_data(sizes, dtype)
-        x, y = T.tensor(data["x"]), T.tensor(data["y"])
-        params = [T.tensor(data[k], requires_grad=True) for k in MLP_PARAMS]
+        x, y = T.tensor(data["x"], device=device), T.tensor(data["y"], device=device)
+        params = [T.tensor(data[k], requires_grad=True, device=device) for k in MLP_PARAMS]
         w1, b1, w2, b2 = params
         lr = LR
         out = {}
@@ -246,10 +248,10 @@ class _TorchAPI:
 
         return Case(step, lambda: [_total(out["loss"])] + [_total(p.grad) for p in params])
 
-    def w4(self, sizes: Sizes) -> Case:
+    def w4(self, sizes: Sizes, device=None) -> Case:
         T = self.T
         data = matmul_data(sizes)
-        a, b, c = (T.tensor(data[k], requires_grad=True) for k in ("a", "b", "c"))
+        a, b, c = (T.tensor(data[k], requires_grad=True, device=device) for k in ("a", "b", "c"))
         out = {}
 
         def step():
@@ -317,14 +319,15 @@ def numpy_w2(sizes: Sizes) -> Case:
     return Case(step, lambda: [*out["losses"], _total(out["w"]), _total(out["b"])])
 
 
-def numpy_w3(sizes: Sizes, dtype) -> Case:
+def numpy_w3(sizes: Sizes, dtype, xp=np) -> Case:
     """MLP step with hand-written gradients, written to be fast but still the plain chain rule.
 
     It computes exactly what autograd computes (no gradient for ``x``), reuses buffers where a
     careful NumPy programmer would (in-place bias add, ReLU, scaling and update), and lets BLAS
-    read transposed operands as views (``x.T @ dh`` is one GEMM call, no copy).
+    read transposed operands as views (``x.T @ dh`` is one GEMM call, no copy). ``xp``: the
+    array module (``cupy`` gives the hand-written GPU reference).
     """
-    data = {k: v.copy() for k, v in mlp_data(sizes, dtype).items()}
+    data = {k: xp.array(v) for k, v in mlp_data(sizes, dtype).items()}
     x, y = data["x"], data["y"]
     w1, b1, w2, b2 = (data[k] for k in MLP_PARAMS)
     lr = LR
@@ -335,11 +338,11 @@ def numpy_w3(sizes: Sizes, dtype) -> Case:
         # forward
         h = x @ w1
         h += b1
-        np.maximum(h, 0, out=h)  # ReLU in place; h > 0 exactly where the pre-activation > 0
+        xp.maximum(h, 0, out=h)  # ReLU in place; h > 0 exactly where the pre-activation > 0
         diff = h @ w2
         diff += b2
         diff -= y
-        loss = np.vdot(diff, diff) / diff.size  # mean squared error
+        loss = xp.vdot(diff, diff) / diff.size  # mean squared error
         # backward
         diff *= scale  # d loss / d pred
         g_w2 = h.T @ diff
@@ -361,16 +364,16 @@ def numpy_w3(sizes: Sizes, dtype) -> Case:
     return Case(step, probe)
 
 
-def numpy_w4(sizes: Sizes) -> Case:
+def numpy_w4(sizes: Sizes, xp=np) -> Case:
     data = matmul_data(sizes)
-    a, b, c = data["a"], data["b"], data["c"]
+    a, b, c = (xp.asarray(data[k]) for k in ("a", "b", "c"))
     out = {}
 
     def step():
         ab = a @ b
         abc = ab @ c
         loss = abc.sum()
-        g = np.ones_like(abc)  # d loss / d abc (the generic chain rule: no shortcut for ones)
+        g = xp.ones_like(abc)  # d loss / d abc (the generic chain rule: no shortcut for ones)
         g_c = ab.T @ g
         g_ab = g @ c.T
         g_a = g_ab @ b.T

@@ -2,7 +2,8 @@
 # Run the CUDA cases of the test suite on a machine with an NVIDIA GPU.
 # Installs CuPy (cupy-cuda12x) into .venv if missing, checks that it sees a GPU, then runs the
 # tests marked `cuda` (every op test is parametrized over cpu and cuda) plus the rest of the
-# library tests, so CPU and GPU results are compared in one run.
+# library tests, so CPU and GPU results are compared in one run, then the GPU benchmark
+# (benchmarks/gpu.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -25,3 +26,5 @@ x = ag.tensor([1.0, 2.0, 3.0], device="cuda", requires_grad=True)
 print("smoke:", x.grad, x.grad.device)
 PYEOF
 "$PY" -m pytest -q -m cuda -p no:cacheprovider tests/ "$@"
+# W3 and W4 on the GPU against PyTorch CUDA (if installed) and hand-written CuPy.
+"$PY" -m benchmarks.gpu
