@@ -116,12 +116,6 @@ class Node:
             values.append(Tensor._make(array, True, self) if differentiable else array)
         return values
 
-    def release(self):
-        """Free the saved values (what backward does unless ``retain_graph=True``)."""
-        if self._saved or self._out is not None:
-            self._saved = None
-            self._out = None
-
     # -- what the engine calls --------------------------------------------------------------
     def apply(self, grad, differentiable=False, release=False):
         """The gradients for the inputs, given ``grad`` for the output (``release``: then free
