@@ -1,7 +1,8 @@
 # The PyTorch code of Dive into Deep Learning's "Automatic Differentiation" section (2.5),
 # in order, with each notebook expression printed. Run unchanged with PyTorch and with
 # `import autograd_lib as torch` (tests/test_tutorial.py); the random input of 2.5.4 is not
-# printed (the two libraries draw different numbers), only what D2L checks about it.
+# printed (the two libraries draw different numbers), only what D2L checks about it, with a
+# tolerance (see there: the exact check depends on the draw).
 import torch
 
 # 2.5.1 A Simple Function
@@ -53,4 +54,7 @@ def f(a):
 a = torch.randn(size=(), requires_grad=True)
 d = f(a)
 d.backward()
-print(a.grad == d / a)
+# D2L prints ``a.grad == d / a``. With a < 0, f takes the ``100 * b`` branch, and in float32
+# ``(100 * b) / a`` can miss ``a.grad`` by one rounding, so the exact check is True or False
+# depending on the random draw (PyTorch seeds each process differently). Compare as D2L means it.
+print(torch.allclose(a.grad, d / a))
