@@ -12,7 +12,9 @@ from . import _dtype, backend
 from .backend import CPU
 from .tensor import Tensor
 
-# Like PyTorch, a fixed seed at start-up: a fresh process draws the same numbers every time.
+# A fixed seed at start-up: a fresh process draws the same numbers every time, so a lesson
+# prints the same output on every run. (PyTorch 2.13 seeds each process differently; call
+# ``manual_seed`` for numbers that repeat in both.)
 _DEFAULT_SEED = 67280421310721
 _rng = np.random.default_rng(_DEFAULT_SEED)
 
