@@ -116,6 +116,18 @@ def _total(value) -> float:
     return float(to_array(value).sum())
 
 
+def scalar_chain(x, groups: int, tanh):
+    """W1b's chain from ``x``: ``(y * 1.0001, + 0.0001, tanh, + 0.5)``, ``groups`` times.
+    ``tanh`` is each library's own (``torch.tanh``, ``mygrad.tanh``, ...)."""
+    y = x
+    for _ in range(groups):
+        y = y * 1.0001
+        y = y + 0.0001
+        y = tanh(y)
+        y = y + 0.5
+    return y
+
+
 # --------------------------------------------------------------------------------------------
 # Data shared by all implementations (plain NumPy arrays, converted by each factory).
 # --------------------------------------------------------------------------------------------
@@ -183,12 +195,7 @@ class _TorchAPI:
 
         def step():
             x = T.tensor(0.5, requires_grad=True)
-            y = x
-            for _ in range(groups):
-                y = y * 1.0001
-                y = y + 0.0001
-                y = y.tanh()
-                y = y + 0.5
+            y = scalar_chain(x, groups, T.tanh)
             y.backward()
             out["grad"] = x.grad
             return x.grad
@@ -410,12 +417,7 @@ def mygrad_w1b(sizes: Sizes) -> Case:
 
     def step():
         x = mg.tensor(0.5)
-        y = x
-        for _ in range(groups):
-            y = y * 1.0001
-            y = y + 0.0001
-            y = mg.tanh(y)
-            y = y + 0.5
+        y = scalar_chain(x, groups, mg.tanh)
         y.backward()
         out["grad"] = x.grad
         return x.grad
@@ -502,13 +504,7 @@ def hips_w1b(sizes: Sizes) -> Case:
     groups = sizes.chain_ops // 4
 
     def f(x):
-        y = x
-        for _ in range(groups):
-            y = y * 1.0001
-            y = y + 0.0001
-            y = anp.tanh(y)
-            y = y + 0.5
-        return y
+        return scalar_chain(x, groups, anp.tanh)
 
     df = grad(f)
     out = {}
@@ -556,12 +552,7 @@ def micrograd_w1b(sizes: Sizes) -> Case:
 
     def step():
         x = Value(0.5)
-        y = x
-        for _ in range(groups):
-            y = y * 1.0001
-            y = y + 0.0001
-            y = tanh(y)
-            y = y + 0.5
+        y = scalar_chain(x, groups, tanh)
         y.backward()
         out["grad"] = x.grad
         return x.grad
