@@ -72,7 +72,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
     """
     needed = None if targets is None else _needed(roots, targets)
     buffers = {}  # node -> the sum of the gradients that reached it so far
-    owned = set()  # leaves whose buffer is an array only the engine refers to (no copy needed)
+    owned = set()  # nodes whose buffer only the engine refers to (a leaf then keeps it, no copy)
     for node, grad in zip(roots, root_grads):
         buffers[node] = grad if node not in buffers else buffers[node] + grad
     ready = [(-node._seq, node) for node in buffers]  # a heap: the newest node first

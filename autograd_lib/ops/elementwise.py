@@ -24,7 +24,7 @@ def _unary(node_cls, input, out_data, save_input=False, save_output=False):
             node.save_for_backward(input)
         if save_output:
             node.save_output(out)
-        out._grad_fn = node
+        out._grad_fn = node  # record(node, out), spelled out: every unary op passes here
         out._requires_grad = True
     return out
 
