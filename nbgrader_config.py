@@ -24,6 +24,10 @@ c.CourseDirectory.release_directory = "course"
 # Generating a lesson records it in the gradebook (gradebook.db, git-ignored) if it is new, so
 # `nbgrader generate_assignment <lesson>` works without a prior `nbgrader db assignment add`.
 c.GenerateAssignment.create_assignment = True
+# A lesson's probes (solutions/<lesson>/probes.py: what the judge checks, hidden inputs included)
+# stay with the instructor: never copied into course/ nor anywhere a student's kernel runs.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "probes.py", ".judge-cache"]
 c.Autograde.create_student = True
 
 # Grading runs each cell with a time limit; a cell that runs past it is interrupted and
@@ -45,6 +49,10 @@ c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
 c.ClearHiddenTests.enforce_metadata = True
 
 # -- Instructor side: grading (docs/instructor.md) --------------------------------------------
+# Points are decided by the judge (autograd_course/judge.py), in the grader's own process: the
+# student's cells run in a sandboxed kernel without the test cells, then each exercise's probes
+# (solutions/<lesson>/probes.py) are called on the student's names, and what they return is
+# compared with what they return on the solution. The verdicts become the test cells' outputs.
 # Student code runs in a sandbox (autograd_course/sandbox.py): nbgrader's Execute is replaced,
 # in `nbgrader autograde` and the formgrader's Autograde button only (students' Validate is
 # untouched), by SandboxedExecute, whose kernels run in bubblewrap (else, as root, as an
@@ -53,7 +61,7 @@ c.ClearHiddenTests.enforce_metadata = True
 # the cells it did not run score nothing and say why. Any of these can be set on the command
 # line too, e.g. `nbgrader autograde 01_why_autodiff --Sandbox.memory=4G`.
 c.Autograde.autograde_preprocessors = [
-    "autograd_course.sandbox.SandboxedExecute",  # instead of nbgrader.preprocessors.Execute
+    "autograd_course.judge.JudgeExecute",  # instead of nbgrader.preprocessors.Execute
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -68,6 +76,10 @@ c.Sandbox.processes = 64  # processes and threads of a grading kernel
 c.Sandbox.file_size = "64M"  # largest file a grading kernel may write (in its private /tmp)
 c.Sandbox.tmp_size = "256M"  # its private /tmp
 c.SandboxedExecute.max_output_bytes = 1_000_000  # output kept per cell; the rest is dropped
+c.JudgeExecute.submission_timeout = 600  # wall-clock seconds per notebook, probes included
+# The judge's report (verdicts, suspicious code, files handed in) stays in the graded notebook.
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name"),
+                                                         ("autograd_course",)}
 # A test cell that a student deleted (or whose nbgrader metadata they removed) is put back, from
 # the gradebook, and graded; edited read-only cells are restored by nbgrader's checksums anyway.
 # (RestoreCells: nbgrader's OverwriteCells, which crashes when the answer is deleted too.)

@@ -73,6 +73,9 @@ PASS_ENV = ["LANG", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION",
 SANDBOX_ENV = {
     "HOME": "/tmp", "TMPDIR": "/tmp", "USER": "student", "LOGNAME": "student",
     "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+    # The working folder is not on sys.path (Python 3.11+; IPython respects it too): nothing
+    # found there can stand in for a module.
+    "PYTHONSAFEPATH": "1",
     "MPLCONFIGDIR": "/tmp/.matplotlib",
     # One thread per numerical library: grading runs students side by side, and every thread
     # reserves address space that counts against the memory limit.
@@ -80,6 +83,16 @@ SANDBOX_ENV = {
     "NUMEXPR_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
 }
 UID_BASE = 0x7F000000  # fresh uids for root's kernels: 2130706432 + (pid, counter); < 2**31
+
+
+def course_packages():
+    """{name: folder} of the autograd_lib and autograd_course that this grader imported: the
+    ones a grading kernel must import too, whatever the install (editable from another folder,
+    site-packages, PYTHONPATH)."""
+    import autograd_lib
+
+    return {"autograd_course": str(PACKAGE_DIR),
+            "autograd_lib": str(pathlib.Path(autograd_lib.__file__).resolve().parent)}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -267,6 +280,10 @@ class Sandbox(LoggingConfigurable):
             paths.append(db_url[len("sqlite:///"):])
         elif not db_url:
             paths.append(os.path.join(self._course_root(), "gradebook.db"))
+        paths.append(os.path.join(self._course_root(), ".judge-cache"))  # the references
+        cache = self.config.get("JudgeExecute", {}).get("cache_dir")
+        if cache:
+            paths.append(cache)
         exchange = self.config.get("Exchange", {}).get("root")
         paths.append(exchange or "/srv/nbgrader/exchange")
         return [p for p in paths if p]
@@ -420,7 +437,7 @@ class Sandbox(LoggingConfigurable):
 
         for p in [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
                   os.path.dirname(os.path.realpath(sys.executable)),
-                  *self.public_paths, *self.extra_read_only_paths]:
+                  *course_packages().values(), *self.public_paths, *self.extra_read_only_paths]:
             add(p)
         cwd = os.path.realpath(os.getcwd())
         secrets = [s for s in self.secret_paths() if os.path.exists(s)]
@@ -547,6 +564,11 @@ class SandboxedKernelManager(AsyncKernelManager):
                 )
             if self.sandbox_mode == "setpriv":
                 os.mkdir(os.path.join(self.scratch, "home"))
+            # The packages the grader imported, first on the kernel's path (PYTHONPATH).
+            packages = os.path.join(self.scratch, "pkgs")
+            os.mkdir(packages)
+            for name, folder in course_packages().items():
+                os.symlink(folder, os.path.join(packages, name))
             self.kernel_log = os.path.join(self.scratch, "kernel-output.log")
             if self.kernel_uid is not None:
                 for path in [self.scratch, os.path.join(self.scratch, "home")]:
@@ -566,6 +588,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if mode == "setpriv":
             env["_SCRATCH_HOME"] = os.path.join(self.scratch, "home")
         kw["env"] = self._sandbox.environment(mode, env)
+        path = [os.path.join(self.scratch, "pkgs")]
+        if mode == "none" and kw["env"].get("PYTHONPATH"):
+            path.append(kw["env"]["PYTHONPATH"])
+        kw["env"]["PYTHONPATH"] = os.pathsep.join(path)
         kw["cwd"] = cwd
         cmd = self._sandbox.command(mode, kernel_cmd, cwd=cwd, scratch=self.scratch,
                                     uid=self.kernel_uid)
@@ -582,6 +608,20 @@ class SandboxedKernelManager(AsyncKernelManager):
             return await super()._async_launch_kernel(cmd, **kw)
         finally:
             log.close()
+
+    def lock_scratch(self):
+        """Once the kernel has made its sockets: no more files in the scratch folder, which
+        lies on the grader's disk (the kernel writes to its own size-capped /tmp instead).
+        A hard limit where the kernel runs as a user of its own (a root grader); elsewhere the
+        kernel, as the folder's owner, could undo it."""
+        if not self.scratch or self.sandbox_mode == "none":
+            return
+        try:
+            if self.kernel_uid is not None:
+                os.chown(self.scratch, os.geteuid(), os.getegid())
+            os.chmod(self.scratch, 0o711 if self.kernel_uid is not None else 0o500)
+        except OSError as e:
+            self.log.debug("locking the scratch folder: %s", e)
 
     async def _async_interrupt_kernel(self):
         """Interrupt by a message on the control channel (ipykernel then signals itself)."""
@@ -603,6 +643,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.kernel_uid is not None:
             kill_uid(self.kernel_uid)
         if self.scratch and not restart:
+            try:
+                os.chmod(self.scratch, 0o700)
+            except OSError:
+                pass
             shutil.rmtree(self.scratch, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
@@ -677,6 +721,7 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
+        self._locked = False
         self._output_bytes = {}
         self._who = ""
         if resources and "nbgrader" in resources:
@@ -706,6 +751,9 @@ class SandboxedExecute(Execute):
         return self._last_km
 
     def preprocess_cell(self, cell, resources, index):
+        if not self._locked and hasattr(self.km, "lock_scratch"):
+            self.km.lock_scratch()
+            self._locked = True
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         if self._stopped is not None:
@@ -777,6 +825,42 @@ class RestoreCells(OverwriteCells):
     and its test. This puts it after the nearest earlier cell of the lesson that is still
     there, or first. (Config for OverwriteCells applies to it.)
     """
+
+    def preprocess_cell(self, cell, resources, index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None:
+            self.restore_flags(cell, grade_id)
+        return super().preprocess_cell(cell, resources, index)
+
+    def restore_flags(self, cell, grade_id):
+        """Every nbgrader flag (grade, solution, task, locked, points) as the gradebook has it,
+        before nbgrader compares checksums (which cover the flags): a student who flips
+        "grade": false on a test cell gets the test cell back, not an ungradeable notebook."""
+        from nbgrader.api import MissingEntry
+
+        def found(find):
+            try:
+                return find(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                return None
+
+        source = found(self.gradebook.find_source_cell)
+        if source is None:
+            return  # not a cell of the lesson: OverwriteCells drops its grade_id
+        meta = cell.metadata.nbgrader
+        grade = found(self.gradebook.find_grade_cell)
+        should = {"grade": grade is not None,
+                  "solution": found(self.gradebook.find_solution_cell) is not None,
+                  "task": found(self.gradebook.find_task_cell) is not None,
+                  "locked": bool(source.locked)}
+        for flag, value in should.items():
+            if bool(meta.get(flag, False)) != value:
+                self.report_change(grade_id, flag, value, meta.get(flag))
+                meta[flag] = value
+        if grade is not None:
+            meta["points"] = float(grade.max_score)
+        else:
+            meta.pop("points", None)
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
