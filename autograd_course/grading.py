@@ -216,6 +216,65 @@ def preflight_sandbox(course, extra_args):
         raise GradingError(f"the sandbox's configuration: {e}") from None
 
 
+def _config_with(course, extra_args):
+    """The course's configuration with --Class.option=value arguments applied."""
+    from traitlets.config import Config
+    from traitlets.config.loader import KVArgParseConfigLoader
+
+    config = Config(course.config)
+    options = [a for a in extra_args if re.match(r"--\w+\.\w+=", a)]
+    if options:
+        config.merge(KVArgParseConfigLoader(argv=options).load_config())
+    config.CourseDirectory.root = str(course.root)
+    return config
+
+
+def preflight_judge(course, lesson, extra_args):
+    """Grade the instructor's solution through the judge once, before any student (this also
+    computes and caches the references that every worker then reads): refuse, saying what
+    failed, unless it gets full marks. Returns the folder of the cached references."""
+    from autograd_course.judge import JudgeError, JudgeExecute
+
+    config = _config_with(course, extra_args)
+    with _chdir(course.root):
+        judge = JudgeExecute(config=config)
+        judge.log.setLevel("WARNING")
+        source = course.folder("source") / lesson
+        for notebook in sorted(source.glob("*.ipynb")):
+            resources = {"nbgrader": {"assignment": lesson, "notebook": notebook.stem,
+                                      "student": "(solution)"},
+                         "metadata": {"path": str(source)}}
+            try:
+                judge.reference(judge.lesson(lesson, notebook.stem), resources)
+            except JudgeError as e:
+                raise GradingError(str(e)) from None
+            except Exception as e:  # the sandbox, a kernel that does not start ...
+                raise GradingError(
+                    f"Refusing to grade {lesson}: grading the instructor's solution failed "
+                    f"({type(e).__name__}: {e})") from None
+        return judge.cache_dir
+
+
+def judge_report(notebook_path):
+    """The judge's report in a graded notebook: {"suspicious": [...], "handed_in": [...], ...}."""
+    try:
+        with open(notebook_path, encoding="utf-8") as f:
+            return json.load(f).get("metadata", {}).get("autograd_course", {}).get("judge", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def review_notes(report):
+    """What an instructor should look at in a judge's report, as short phrases."""
+    notes = []
+    if report.get("suspicious"):
+        notes.append("suspicious code: " + "; ".join(report["suspicious"]))
+    if report.get("handed_in"):
+        notes.append("handed in besides the notebook (not used): "
+                     + ", ".join(report["handed_in"]))
+    return notes
+
+
 # -- one student, in a scratch course folder --------------------------------------------------
 
 
@@ -228,11 +287,13 @@ class Result:
         self.seconds = 0.0
         self.score = self.max_score = None
         self.problems = []
+        self.review = []  # for the instructor to look at: suspicious code, extra files
         self.log = None
 
     def to_json(self):
         return {k: getattr(self, k) for k in
-                ("student", "status", "seconds", "score", "max_score", "problems", "log")}
+                ("student", "status", "seconds", "score", "max_score", "problems", "review",
+                 "log")}
 
     @classmethod
     def from_json(cls, data):
@@ -315,6 +376,10 @@ def notebook_problems(path):
                     problems.append(f"kernel died in {where}: {out.get('evalue', '')[:160]}")
                 elif ename in GRADER_ERRORS:
                     problems.append(f"{where} {GRADER_ERRORS[ename]}")
+                elif ename == "ExerciseFailed":  # the judge's verdict: name the grader's limits
+                    for line in str(out.get("evalue", "")).splitlines():
+                        if "time limit" in line or "kernel died" in line:
+                            problems.append(f"{where}: {line.lstrip('- ')[:160]}")
             elif out.get("output_type") == "stream" and TRUNCATED in "".join(out.get("text", "")):
                 problems.append(f"{where}: output truncated")
     if not_run:
@@ -403,6 +468,7 @@ def grade_student(course, lesson, student, template, results, extra_args, studen
             return result
         for nb in notebooks:
             result.problems += notebook_problems(nb)
+            result.review += review_notes(judge_report(nb))
         from nbgrader.api import Gradebook
 
         with Gradebook(f"sqlite:///{db}", course_id=course.coursedir.course_id) as gb:
@@ -547,7 +613,8 @@ def summary_table(results, lesson, elapsed, jobs):
     rows = [("student", "score", "time", "problems")]
     for r in sorted(results, key=lambda r: r.student):
         score = (f"{r.score:g}/{r.max_score:g}" if r.score is not None else r.status.upper())
-        rows.append((r.student, score, f"{r.seconds:.1f}s", "; ".join(r.problems) or "-"))
+        notes = r.problems + [f"REVIEW {n}" for n in getattr(r, "review", [])]
+        rows.append((r.student, score, f"{r.seconds:.1f}s", "; ".join(notes) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = []
     for i, row in enumerate(rows):
@@ -558,6 +625,7 @@ def summary_table(results, lesson, elapsed, jobs):
     graded = [r for r in results if r.status == "graded"]
     failed = [r for r in results if r.status != "graded"]
     with_problems = [r for r in graded if r.problems]
+    to_review = [r.student for r in results if getattr(r, "review", [])]
     lines.append("")
     total = sum(r.seconds for r in results)
     if jobs is None:  # --merge: the grading happened elsewhere
@@ -569,6 +637,8 @@ def summary_table(results, lesson, elapsed, jobs):
     lines.append(
         f"{lesson}: {len(graded)} of {len(results)} {how}"
         + (f"; {len(with_problems)} with problems" if with_problems else "")
+        + (f"; {len(to_review)} to review (REVIEW: suspicious code or extra files): "
+           f"{', '.join(to_review)}" if to_review else "")
         + (f"; {len(failed)} NOT graded: {', '.join(r.student for r in failed)}"
            if failed else "")
     )
@@ -663,6 +733,10 @@ def cmd_grade(args):
               file=sys.stderr)
         return 0 if args.shard else 1
     mode = preflight_sandbox(course, extra)
+    print(f"Preflight: grading the solution of {lesson} through the judge ...", file=sys.stderr,
+          flush=True)
+    cache = preflight_judge(course, lesson, extra)
+    extra.append(f"--JudgeExecute.cache_dir={cache}")
     jobs = max(1, args.jobs or os.cpu_count() or 1)
     jobs = min(jobs, len(students))
     limit = course.time_limit(extra)
@@ -776,6 +850,14 @@ def cmd_export(args):
                     continue
                 per[a.name] = s
             row["submissions"] = per
+            row["review"] = {}
+            for a in assignments:
+                notes = []
+                for nb in sorted((course.folder("autograded") / student.id / a.name)
+                                 .glob("*.ipynb")):
+                    notes += review_notes(judge_report(nb))
+                if notes:
+                    row["review"][a.name] = "; ".join(notes)
             rows.append(row)
         out = sys.stdout if args.to in (None, "-") else open(args.to, "w", newline="",
                                                               encoding="utf-8")
@@ -784,7 +866,7 @@ def cmd_export(args):
             if args.long:
                 writer.writerow(["student_id", "last_name", "first_name", "email", "lesson",
                                  "timestamp", "score", "max_score", "late_penalty",
-                                 "needs_manual_grade"])
+                                 "needs_manual_grade", "review"])
                 for row in rows:
                     for a in assignments:
                         s = row["submissions"][a.name]
@@ -793,11 +875,11 @@ def cmd_export(args):
                         writer.writerow([row["student_id"], row["last_name"], row["first_name"],
                                          row["email"], a.name, s.timestamp or "", f"{s.score:g}",
                                          f"{s.max_score:g}", f"{s.late_submission_penalty:g}",
-                                         s.needs_manual_grade])
+                                         s.needs_manual_grade, row["review"].get(a.name, "")])
             else:
                 names = [a.name for a in assignments]
                 writer.writerow(["student_id", "last_name", "first_name", "email", *names,
-                                 "total", "max_total"])
+                                 "total", "max_total", "review"])
                 max_total = sum(a.max_score for a in assignments)
                 for row in rows:
                     scores = [row["submissions"][n] for n in names]
@@ -805,7 +887,8 @@ def cmd_export(args):
                     writer.writerow([row["student_id"], row["last_name"], row["first_name"],
                                      row["email"],
                                      *["" if s is None else f"{s.score:g}" for s in scores],
-                                     f"{total:g}", f"{max_total:g}"])
+                                     f"{total:g}", f"{max_total:g}",
+                                     " | ".join(f"{n}: {v}" for n, v in row["review"].items())])
         finally:
             if out is not sys.stdout:
                 out.close()

@@ -46,7 +46,6 @@ import time
 import uuid
 
 from nbformat import NotebookNode
-from nbgrader import utils
 from traitlets import Integer, Unicode, default
 
 from autograd_course import suspicious
@@ -339,6 +338,12 @@ class JudgeExecute(SandboxedExecute):
                              ", ".join(report["handed_in"]))
         return nb, resources
 
+    restarts = Integer(
+        3, help="Fresh kernels the judge may start for one notebook when a kernel dies (or is "
+        "stopped) before every exercise was checked; each runs the student's cells again, up "
+        "to the one that stopped the first kernel, then probes the exercises left.",
+    ).tag(config=True)
+
     def run_program(self, nb, resources, lesson):
         """Run nb's cells except its tests (their outputs land in nb), then every exercise's
         probes: {"exercises": {grade_id: data}, "handed_in": [...]}."""
@@ -355,29 +360,33 @@ class JudgeExecute(SandboxedExecute):
         release = self._folder("release_directory", "release") / resources["nbgrader"][
             "assignment"]
         _copy_data_files(release, workdir)
-        self._lesson, self._probed, self._stopped_at = lesson, None, None
+        self._lesson, self._probed, self._stopped_at = lesson, {}, None
+        self._pending = [e.grade_id for e in lesson.exercises]
         self._deadline = time.monotonic() + self.submission_timeout
         self._configured_timeout = self.timeout
         resources = dict(resources, metadata=dict(resources.get("metadata", {}), path=workdir))
         try:
             super().preprocess(program, resources, None)
-            if self._probed is None:
-                # The kernel stopped before the probes (it died, or the time ran out): probe in
-                # a fresh kernel that runs the cells before the one that stopped it.
-                reason = self._stopped or "the notebook did not run to the end"
-                ran = program.cells[:self._stopped_at or 0]
-                if time.monotonic() < self._deadline and ran:
-                    again = copy.deepcopy(program)
-                    again.cells = [copy.deepcopy(c) for c in ran] + [program.cells[-1]]
-                    for c in again.cells[:-1]:
-                        c.outputs = []
-                    super().preprocess(again, resources, None)
-                if self._probed is None:
-                    self._probed = {e.grade_id: {"failed": f"not checked: {reason}"}
-                                    for e in lesson.exercises}
+            # The kernel stopped before every exercise was probed (it died, or ran past a time
+            # limit): probe the rest in a fresh kernel that runs the cells before the one that
+            # stopped the first (all of them if it stopped in the probes).
+            cells = program.cells[:-1][:self._stopped_at]
+            reason = self._stopped or "the kernel stopped"
+            for _ in range(self.restarts):
+                if not self._pending or time.monotonic() >= self._deadline:
+                    break
+                again = copy.deepcopy(program)
+                again.cells = [copy.deepcopy(c) for c in cells] + [copy.deepcopy(
+                    program.cells[-1])]
+                again.cells[-1].source = _SENTINEL
+                for c in again.cells:
+                    c.outputs = []
+                super().preprocess(again, resources, None)
         finally:
             self.timeout = self._configured_timeout
             shutil.rmtree(workdir, ignore_errors=True)
+        for grade_id in self._pending:
+            self._probed[grade_id] = {"failed": f"not checked: {reason}"}
         for cell, ran in zip(nb.cells, program.cells):
             if cell.cell_type == "code" and not is_test(cell):
                 cell.outputs = ran.get("outputs", [])
@@ -396,7 +405,7 @@ class JudgeExecute(SandboxedExecute):
         if cell.cell_type == "code" and cell.source == _SENTINEL:
             cell.source = ""
             if self._stopped is None:
-                self._probed = self._run_probes()
+                self._run_probes()
             return cell, resources
         if cell.cell_type == "code" and cell.source.strip() and self._stopped is None:
             remaining = self._deadline - time.monotonic()
@@ -416,35 +425,36 @@ class JudgeExecute(SandboxedExecute):
     _stopped_at = None
 
     def _run_probes(self):
-        results = {}
-        for exercise in self._lesson.exercises:
+        """Probe the exercises still pending, in order, until the kernel stops."""
+        from jupyter_core.utils import run_sync
+
+        while self._pending:
+            grade_id = self._pending[0]
             remaining = self._deadline - time.monotonic()
             if remaining <= 0:
-                results[exercise.grade_id] = {"failed": (
-                    f"not checked: the time limit of a whole submission "
-                    f"({self.submission_timeout} s) ran out")}
-                continue
+                for left in self._pending:
+                    self._probed[left] = {"failed": (
+                        f"not checked: the time limit of a whole submission "
+                        f"({self.submission_timeout} s) ran out")}
+                self._pending = []
+                return
             timeout = max(1.0, min(self._configured_timeout, remaining))
-            from jupyter_core.utils import run_sync
-
-            results[exercise.grade_id] = run_sync(self._ask)(exercise.grade_id, timeout)
-            if results[exercise.grade_id].get("dead"):
-                message = results[exercise.grade_id]["failed"]
-                for later in self._lesson.exercises:
-                    results.setdefault(later.grade_id, {"failed": f"not checked: {message}"})
-                break
-        return results
+            self._probed[grade_id] = run_sync(self._ask)(grade_id, timeout)
+            self._pending.pop(0)
+            if self._probed[grade_id].get("dead"):
+                self._stopped = self._probed[grade_id]["failed"]
+                return
 
     async def _ask(self, grade_id, timeout):
-        """One exercise's probes, in one silent request (no history, no pre/post-run hooks);
-        the data comes back in the reply's user_expressions."""
+        """One exercise's probes, in one silent request whose code is empty: the call is a user
+        expression, which IPython evaluates as it is (no input or AST transformers, no
+        pre/post-run hooks, no history), and its data comes back in the reply."""
         from queue import Empty
 
-        code = ("import autograd_course.probing as _agc_probing\n"
-                f"_agc_result = _agc_probing.run({self._lesson.probes_source!r}, "
-                f"{probe_function(grade_id)!r}, globals())\n")
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
-                                 user_expressions={"result": "_agc_result"})
+        call = (f"__import__('autograd_course.probing').probing.run("
+                f"{self._lesson.probes_source!r}, {probe_function(grade_id)!r}, globals())")
+        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions={"result": call})
         deadline = time.monotonic() + timeout
         interrupted = False
         while True:
@@ -473,16 +483,19 @@ class JudgeExecute(SandboxedExecute):
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             content = msg.get("content", {})
-            if interrupted or content.get("ename") == "KeyboardInterrupt":
+            result = content.get("user_expressions", {}).get("result", {})
+            if interrupted or result.get("ename") == "KeyboardInterrupt":
                 return {"failed": "the grader's checks of this exercise ran past the time "
                         f"limit ({timeout:.0f} s): is there an endless loop?"}
-            if content.get("status") != "ok":
+            if content.get("status") != "ok" or result.get("status") != "ok":
+                reason = str(result.get("ename") or content.get("ename"))[:100]
                 self.log.info("%s: %s: the probes did not run: %s", self._who, grade_id,
-                              content.get("ename"))
+                              reason)
                 return {"failed": "the grader could not check this exercise: its checks did "
-                        "not run in your kernel", "reason": str(content.get("ename"))[:100]}
+                        "not run in your kernel", "reason": reason,
+                        "detail": str(result.get("evalue", ""))[:300]}
             try:
-                text = content["user_expressions"]["result"]["data"]["text/plain"]
+                text = result["data"]["text/plain"]
                 if len(text) > MAX_REPLY:
                     raise ValueError("too much data")
                 data = json.loads(ast.literal_eval(text))
@@ -506,13 +519,21 @@ class JudgeExecute(SandboxedExecute):
                 return data
         except (OSError, ValueError):
             pass
-        data = self.compute_reference(lesson, resources)
+        if str(cache) in JudgeExecute._refused:  # once per lesson and process, not per student
+            raise JudgeError(JudgeExecute._refused[str(cache)])
+        try:
+            data = self.compute_reference(lesson, resources)
+        except JudgeError as e:
+            JudgeExecute._refused[str(cache)] = str(e)
+            raise
         cache.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(cache.parent, 0o700)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(dict(data, key=key)), encoding="utf-8")
         os.replace(tmp, cache)
         return data
+
+    _refused = {}
 
     def compute_reference(self, lesson, resources):
         judge = type(self)(config=self.config, log=self.log)
@@ -522,14 +543,17 @@ class JudgeExecute(SandboxedExecute):
         run = judge.run_program(nb, res, lesson)
         problems = []
         for index, cell in enumerate(nb.cells):
-            problem = _cell_problem(cell)
-            if problem and not is_test(cell):
-                problems.append(f"cell {index}: {problem}")
+            for out in cell.get("outputs", []) if not is_test(cell) else []:
+                if out.get("output_type") == "error":
+                    name = _nbgr(cell).get("grade_id")
+                    problems.append(f"cell {index}{f' ({name})' if name else ''} raised "
+                                    f"{out.get('ename')}: {str(out.get('evalue', ''))[:300]}")
         for exercise in lesson.exercises:
             data = run["exercises"][exercise.grade_id]
             where = f"{exercise.grade_id}'s probes"
             if "failed" in data:
-                problems.append(f"{where}: {data['failed']} {data.get('reason', '')}".strip())
+                problems.append(f"{where}: {data['failed']} ({data.get('reason', '')}: "
+                                f"{data.get('detail', '')})")
                 continue
             if data.get("stopped"):
                 problems.append(f"{where} stopped on the solution: {data['stopped']}")

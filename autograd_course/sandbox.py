@@ -446,6 +446,8 @@ class Sandbox(LoggingConfigurable):
                 continue
             if os.path.realpath(p) == cwd or any(_is_within(s, p) for s in secrets):
                 continue
+            if os.path.exists(os.path.join(p, "nbgrader_config.py")):
+                continue  # a course's root (another checkout's): its solutions are secrets too
             if not any(_is_within(p, q) for q in paths):
                 add(p)
         return paths

@@ -66,6 +66,9 @@ LESSON = "02_tensors"
 SOURCE = ROOT / "solutions" / LESSON / f"{LESSON}.ipynb"
 COURSE_ID = "autograd-course"
 TIMEOUT = 5  # seconds per cell in these tests (every cell of LESSON takes well under 1 s)
+# Wall-clock seconds per submission in the class runs: an honest one takes under 10 s even on a
+# busy machine; the sleeper (2 s after each of ~50 cells) would take 100 s.
+SUBMISSION_CAP = 45
 SECRET = "grader-secret-4f1c"  # in the grader's environment: a kernel must not see it
 
 pytestmark = [
@@ -174,23 +177,14 @@ class Lesson:
     def points(self, *numbers):  # exercises numbered from 1
         return sum(self.exercises[n - 1][3] for n in numbers)
 
-    def hidden_lines(self, k):
-        """The first line (1-based) of exercise k's hidden tests."""
-        source = _src(self.solution["cells"][self.exercises[k - 1][1]])
-        for number, line in enumerate(source.split("\n"), start=1):
-            if "BEGIN HIDDEN TESTS" in line:
-                return number
-        raise AssertionError(f"exercise {k} has no hidden tests")
-
-    def hidden_snippets(self):
-        """A few lines of hidden-test code, to look for where they must not be."""
-        snippets = []
-        for _, t, _, _ in self.exercises:
-            source = _src(self.solution["cells"][t])
-            hidden = source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS")[0]
-            lines = [ln.strip() for ln in hidden.splitlines() if len(ln.strip()) > 25]
-            snippets += lines[:2]
-        return snippets
+    def secrets(self, release_text):
+        """What must never reach a student: lines of the probes (hidden inputs among them) and
+        their keys, except what the released notebook shows anyway."""
+        probes = (SOURCE.parent / "probes.py").read_text()
+        found = [ln.strip() for ln in probes.splitlines() if len(ln.strip()) > 25
+                 and not ln.strip().startswith(("#", '"', "'")) and '"' not in ln.strip()[:3]]
+        found += re.findall(r'probe\(f?"([^"]{12,})"', probes)
+        return [x for x in dict.fromkeys(found) if x not in release_text]
 
 
 def _cell(source, cell_id):
@@ -211,6 +205,12 @@ def _append(nb, index, source):
     return nb
 
 
+def _replace(nb, index, source):
+    nb = copy.deepcopy(nb)
+    nb["cells"][index]["source"] = source
+    return nb
+
+
 def _function_names(source):
     return re.findall(r"^def (\w+)\(", source, flags=re.M)
 
@@ -228,6 +228,14 @@ attempt("read-solutions", lambda: open(ROOT + "/solutions/@LESSON@/@LESSON@.ipyn
 attempt("read-solutions-relative",
         lambda: open("../../../solutions/@LESSON@/@LESSON@.ipynb").read())
 attempt("read-gradebook", lambda: open(ROOT + "/gradebook.db", "rb").read(16))
+attempt("read-probes", lambda: open(ROOT + "/solutions/@LESSON@/probes.py").read())
+attempt("read-references", lambda: os.listdir(ROOT + "/.judge-cache"))
+print("CWD:" + repr(sorted(os.listdir("."))))
+import autograd_lib
+print("LIBRARY:" + autograd_lib.__file__)
+CHECKOUT = os.path.dirname(os.path.dirname(autograd_lib.__file__))
+attempt("read-library-checkout",
+        lambda: open(CHECKOUT + "/solutions/@LESSON@/probes.py").read())
 attempt("write-gradebook", lambda: open(ROOT + "/gradebook.db", "ab").write(b"x"))
 attempt("write-course-root", lambda: open(ROOT + "/pwned.txt", "w").write("x"))
 attempt("write-notebook-folder", lambda: open("pwned.txt", "w").write("x"))
@@ -250,9 +258,247 @@ for child in children:
     child.kill()
     child.wait()
 '''
-ATTACKS = ["read-solutions", "read-solutions-relative", "read-gradebook", "write-gradebook",
+ATTACKS = ["read-solutions", "read-solutions-relative", "read-gradebook", "read-probes",
+           "read-library-checkout",
+           "read-references", "write-gradebook",
            "write-course-root", "write-notebook-folder", "list-submissions", "connect-loopback",
            "connect-internet", "grader-environment", "memory-4GiB"]
+
+
+# -- the attack matrix: cheats and leaks (LESSON-specific answers) ---------------------------
+#
+# A student who wants points without the work writes a cheat in the answer cell of exercise 1,
+# on top of an honest answer to exercise 1 alone (the control, which scores exercise 1's points):
+# no cheat may score more than the control. Leaks try to carry the probes, their hidden inputs or
+# the reference values into what the student gets back: none may appear in any feedback.
+
+VISIBLE_ONLY = """\
+def predict_dtype(a, b):
+    # right on the visible tests' five cases only
+    if isinstance(b, float):
+        return torch.float32
+    if isinstance(b, int) and not isinstance(b, bool):
+        return torch.int64
+    return torch.float32 if a.dtype == torch.float32 else torch.int64
+"""
+
+DIFFERENT = [  # a correct answer to each exercise, written otherwise than the solution
+    """\
+def predict_dtype(a, b):
+    rank = {torch.bool: 0, torch.int32: 1, torch.int64: 2, torch.float32: 3, torch.float64: 4}
+
+    def info(v):
+        if isinstance(v, torch.Tensor):
+            return v.dtype, (2 if v.ndim else 1)
+        if isinstance(v, bool):
+            return torch.bool, 0
+        return (torch.int64, 0) if isinstance(v, int) else (torch.float32, 0)
+
+    def category(d):
+        return 0 if d == torch.bool else (1 if rank[d] < 3 else 2)
+
+    (da, pa), (db, pb) = info(a), info(b)
+    if category(da) != category(db):
+        return da if category(da) > category(db) else db
+    if pa != pb:
+        return da if pa > pb else db
+    return da if rank[da] >= rank[db] else db
+""",
+    """\
+def tensor_from_array(array):
+    return torch.as_tensor(array)
+
+
+def array_from_tensor(t):
+    return np.asarray(t.data)
+""",
+    """\
+def new_parameter(shape, scale, dtype=torch.float32):
+    p = torch.empty(shape, dtype=dtype).uniform_(-scale, scale)
+    p.requires_grad = True
+    return p
+""",
+    """\
+def snapshot(t):
+    return torch.tensor(t.tolist(), dtype=t.dtype)
+""",
+]
+
+WRONG = [None, """\
+def tensor_from_array(array):
+    return torch.tensor(array)          # a copy
+
+
+def array_from_tensor(t):
+    return t.detach().numpy().copy()    # a copy
+""", """\
+def new_parameter(shape, scale, dtype=torch.float32):
+    return torch.zeros(shape, dtype=dtype, requires_grad=True)
+""", """\
+def snapshot(t):
+    return t.detach()                   # shares memory with t
+"""]
+
+CHEATS = {
+    "cheat-checks-close": "checks.close = lambda *a, **k: None\n",
+    "cheat-error-hook": """\
+ip = get_ipython()
+def _no_errors(result):
+    result.error_in_exec = None
+    result.error_before_exec = None
+ip.events.register("post_run_cell", _no_errors)
+ip.set_custom_exc((BaseException,), lambda *args, **kwargs: None)
+""",
+    "cheat-clear-output": """\
+from IPython.display import clear_output
+get_ipython().events.register("post_run_cell", lambda result: clear_output())
+""",
+    "cheat-transformer":
+        "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n",
+    "cheat-displayhook": """\
+from IPython.display import clear_output
+ip = get_ipython()
+def _full_marks(result):
+    clear_output()
+    ip.displayhook(-1)
+ip.events.register("post_run_cell", _full_marks)
+""",
+    "cheat-forge-probes": """\
+import json, sys
+import autograd_course.probing as _probing
+def _forged(source, exercise, namespace):
+    return json.dumps({"probes": [], "specs": {}, "stopped": None})
+_probing.run = _forged
+sys.modules["autograd_course.probing"].run = _forged
+""",
+    "cheat-sleeper": """\
+import time
+get_ipython().events.register("post_run_cell", lambda result: time.sleep(2))
+""",
+}
+
+LEAKS = {
+    "leak-pre-run": """\
+import base64, sys
+import autograd_course.probing as _probing
+def _show(info):
+    src = info.raw_cell
+    print(src, src[::-1], base64.b64encode(src.encode()).decode())
+get_ipython().events.register("pre_run_cell", _show)
+_real_run = _probing.run
+def _spy(source, exercise, namespace):
+    print("SPY", source, source[::-1], base64.b64encode(source.encode()).decode())
+    sys.__stdout__.write(source)
+    out = _real_run(source, exercise, namespace)
+    print("SPY", out, out[::-1])
+    return out
+_probing.run = _spy
+""",
+    "leak-history": """\
+import atexit
+atexit.register(lambda: print("AT EXIT", In, _ih))
+""",
+    "leak-notebook": """\
+import glob, os
+for pattern in ["*", "*.ipynb", "../*", "../*.ipynb", "../../*", "/tmp/*", "/tmp/*/*",
+                os.path.expanduser("~/*")]:
+    for path in glob.glob(pattern):
+        print("FOUND", path)
+        try:
+            print(open(path).read()[:100000])
+        except Exception as e:
+            print("cannot read", path, type(e).__name__)
+""",
+    "leak-error-names": """\
+SEEN = []
+def tensor_from_array(array):
+    SEEN.append(repr(array))
+    raise type("LEAK_" + "".join(c if c.isalnum() else "_" for c in repr(array)),
+               (Exception,), {})(repr(array))
+""",
+    "leak-stdout-flood": """\
+_predict = predict_dtype
+def predict_dtype(a, b):
+    print("x" * 100_000, a, b)
+    return _predict(a, b)
+""",
+    "scratch-fill": """\
+import os, sys
+folder = os.path.dirname(sys.argv[sys.argv.index("-f") + 1])
+written = 0
+try:
+    for k in range(6):
+        with open(os.path.join(folder, f"fill-{k}"), "wb") as f:
+            for _ in range(60):
+                f.write(b"x" * (1 << 20))
+                written += 1 << 20
+except OSError as e:
+    print("SCRATCH-BLOCKED", type(e).__name__)
+print("SCRATCH-WROTE", written)
+tmp = 0
+try:
+    with open("/tmp/fill", "wb") as f:
+        for _ in range(300):
+            f.write(b"x" * (1 << 20))
+            tmp += 1 << 20
+except OSError as e:
+    print("TMP-STOPPED", type(e).__name__)
+print("TMP-WROTE", tmp)
+""",
+}
+CHEAT_FILES = {  # handed in beside an untouched notebook
+    "ipykernel_launcher.py": "print('fake launcher')\n",
+    "autograd_course/__init__.py": "",
+    "autograd_course/checks.py": "def install(): pass\ndef previous_cell_ok(): pass\n"
+                                 "def close(*a, **k): pass\n",
+    "sitecustomize.py": "print('site')\n",
+    "evil.pth": "import os\n",
+}
+
+
+def _with_answer(nb, ex, k, source, after=""):
+    """nb with exercise k's answer cell replaced by source (then `after` appended)."""
+    nb = copy.deepcopy(nb)
+    nb["cells"][ex[k - 1][0]]["source"] = source.rstrip("\n") + ("\n\n" + after if after else "")
+    return nb
+
+
+def _different_answers(sol, ex):
+    nb = sol
+    for k, source in enumerate(DIFFERENT, start=1):
+        nb = _with_answer(nb, ex, k, source)
+    return nb
+
+
+def _flip_grade_flag(sol, test_index):
+    nb = copy.deepcopy(sol)
+    nb["cells"][test_index]["metadata"]["nbgrader"]["grade"] = False
+    return nb
+
+
+def cheat_submissions(lesson, release):
+    """({student: notebook}, {student: expected score}) of the attack matrix."""
+    sol, ex = lesson.solution, lesson.exercises
+    first = _src(sol["cells"][ex[0][0]])
+    control = _with_answer(release, ex, 1, first)
+    control_score = lesson.points(1)
+    nbs, expected = {"control": control}, {"control": control_score}
+    for name, cheat in CHEATS.items():
+        nb = _with_answer(control, ex, 1, first, cheat)
+        if name == "cheat-checks-close":  # wrong but well-typed answers elsewhere
+            for k in range(2, len(ex) + 1):
+                nb = _with_answer(nb, ex, k, WRONG[k - 1])
+        nbs[name] = nb
+        expected[name] = 0 if name in ("cheat-forge-probes", "cheat-sleeper") else control_score
+    for name, leak in LEAKS.items():
+        if name == "leak-error-names":
+            nbs[name] = _with_answer(sol, ex, 2, _src(sol["cells"][ex[1][0]]), leak)
+            expected[name] = lesson.total - lesson.points(2)
+        else:
+            nbs[name] = _with_answer(sol, ex, 1, first, leak)
+            expected[name] = lesson.total
+    nbs["cheat-files"], expected["cheat-files"] = copy.deepcopy(release), 0
+    return nbs, expected
 
 
 def submissions(lesson, release, root, port):
@@ -291,20 +537,8 @@ def submissions(lesson, release, root, port):
         del cell["metadata"]["nbgrader"]
 
     first_fn = _function_names(_src(sol["cells"][ex[0][0]]))[0]
-    last_fns = _function_names(_src(sol["cells"][ex[-1][0]]))
-    hidden_from = lesson.hidden_lines(len(ex))
-    only_visible = (
-        "import sys as _sys\n\n\ndef _visible_only(f):\n"
-        "    def wrapper(*args, **kwargs):\n"
-        "        frame = _sys._getframe(1)\n"
-        "        while frame is not None and frame.f_code.co_name != '<module>':\n"
-        "            frame = frame.f_back\n"
-        f"        if frame is not None and frame.f_lineno >= {hidden_from}:\n"
-        "            raise ValueError('only right for the inputs of the visible tests')\n"
-        "        return f(*args, **kwargs)\n    return wrapper\n\n\n"
-        + "".join(f"{name} = _visible_only({name})\n" for name in last_fns)
-    )
     assert tests
+    cheats, expected_cheats = cheat_submissions(lesson, release)
     return {
         "correct": (sol, total),
         "untouched": (release, 0),
@@ -326,7 +560,12 @@ def submissions(lesson, release, root, port):
         "attacks": (_insert_after(sol, ex[1][1], ATTACK.replace("@ROOT@", repr(str(root)))
                                            .replace("@LESSON@", LESSON)
                                            .replace("@PORT@", str(port))), total),
-        "hidden-fail": (_append(sol, ex[-1][0], only_visible), total - ex[-1][3]),
+        # right on the visible tests' inputs only (a lookup table): Validate passes, the judge
+        # does not
+        "hidden-fail": (_replace(sol, ex[0][0], VISIBLE_ONLY), total - ex[0][3]),
+        "different-correct": (_different_answers(sol, ex), total),
+        "flip-grade-flag": (_flip_grade_flag(sol, ex[1][1]), total),
+        **{name: (nb, expected_cheats[name]) for name, nb in cheats.items()},
         "corrupt": (b'{"cells": [ this is not JSON', None),
     }
 
@@ -387,6 +626,10 @@ class Class:
             data = nb if isinstance(nb, bytes) else json.dumps(nb, indent=1).encode()
             (dest / f"{LESSON}.ipynb").write_bytes(data)
             (dest / "timestamp.txt").write_text("2030-01-01 10:00:00.000000 UTC")
+            if student == "cheat-files":
+                for name, text in CHEAT_FILES.items():
+                    (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                    (dest / name).write_text(text)
             self.expected[student] = score
         self.submitted_digest = _tree_digest(folder / "submitted")
 
@@ -436,7 +679,9 @@ class Runs:
         """`nbgrader autograde`, `generate_feedback` and `export` on the whole class."""
         c = Class(self.template, self.scratch / "plain", self.lesson)
         c.autograde = _nbgrader(c.root, "autograde", LESSON, "--force",
-                                f"--Execute.timeout={TIMEOUT}", check=False)
+                                f"--Execute.timeout={TIMEOUT}",
+                                f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}",
+                                check=False)
         c.feedback = _nbgrader(c.root, "generate_feedback", LESSON, "--force", check=False)
         c.export = _nbgrader(c.root, "export", check=False)
         return c
@@ -445,8 +690,8 @@ class Runs:
         """`autograd-course grade --jobs 2` and `export` on the whole class."""
         c = Class(self.template, self.scratch / "parallel", self.lesson)
         started = time.monotonic()
-        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", str(TIMEOUT)],
-                       c.root)
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", str(TIMEOUT),
+                        "--set", f"JudgeExecute.submission_timeout={SUBMISSION_CAP}"], c.root)
         c.seconds = time.monotonic() - started
         c.export = _run([*GRADE, "export", "--to", "grades.csv"], c.root)
         return c
@@ -542,9 +787,47 @@ class Runs:
         c = Class(self.template, self.scratch / "stuck", self.lesson,
                   students={"correct", "ignores-interrupt"})
         started = time.monotonic()
-        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", "120",
-                        "--student-timeout", "12"], c.root)
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", "300",
+                        "--student-timeout", "60"], c.root)
         c.seconds = time.monotonic() - started
+        return c
+
+    def _other_checkout(self):
+        """The grader imports autograd_lib and autograd_course from another checkout of the
+        course (on PYTHONPATH, as an install from another folder): the kernels import that same
+        library, and cannot read that checkout's solutions either."""
+        c = Class(self.template, self.scratch / "other", self.lesson,
+                  students={"correct", "untouched", "attacks"})
+        other = self.scratch / "other-checkout"
+        for name in ("autograd_lib", "autograd_course"):
+            shutil.copytree(ROOT / name, other / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(ROOT / "nbgrader_config.py", other)
+        shutil.copytree(ROOT / "solutions" / LESSON, other / "solutions" / LESSON)
+        c.other = other
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "2", "--timeout", str(TIMEOUT)],
+                       c.root, env=_env(PYTHONPATH=str(other)))
+        return c
+
+    def _broken_library(self):
+        """The kernels cannot import autograd_lib (here: a kernelspec that blocks it):
+        preflight refuses to grade instead of giving everyone zero."""
+        c = Class(self.template, self.scratch / "broken", self.lesson,
+                  students={"correct", "untouched"})
+        spec = self.scratch / "broken-kernels" / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-c", "import sys; sys.modules['autograd_lib'] = None; "
+                     "from ipykernel import kernelapp; kernelapp.launch_new_instance()",
+                     "-f", "{connection_file}"],
+            "display_name": "Python 3", "language": "python"}))
+        env = _env(JUPYTER_PATH=str(self.scratch / "broken-kernels"))
+        c.grade = _run([*GRADE, "grade", LESSON, "--jobs", "1", "--timeout", str(TIMEOUT)],
+                       c.root, env=env)
+        c.graded_after_refusal = sorted(p.name for p in (c.root / "autograded").glob("*")) \
+            if (c.root / "autograded").exists() else []
+        c.plain = _nbgrader(c.root, "autograde", LESSON, "--force",
+                            f"--Execute.timeout={TIMEOUT}", env=env, check=False)
         return c
 
     def _exchange(self):
@@ -589,11 +872,15 @@ class Runs:
 # The run each test needs; the runs of the selected tests start at once, the longest first.
 _RUN_OF = [("test_plain", "plain"), ("test_grade_command_grades", "parallel"),
            ("test_submissions", "plain"), ("test_attacks", "plain"), ("test_failures", "plain"),
-           ("test_feedback", "plain"), ("test_export", "parallel"), ("test_cpu_time", "limits"),
+           ("test_feedback", "plain"), ("test_export", "parallel"), ("test_no_cheat", "plain"),
+           ("test_no_cheat", "parallel"), ("test_correct_answers", "plain"),
+           ("test_correct_answers", "parallel"), ("test_cpu_time", "limits"),
            ("test_refuses", "unsandboxed"), ("test_formgrader", "formgrader"),
            ("test_exchange", "exchange"), ("test_shards", "shards"),
-           ("test_student_timeout", "stuck")]
-_NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "shards", "stuck"}
+           ("test_student_timeout", "stuck"), ("test_preflight_other", "other_checkout"),
+           ("test_preflight_refuses", "broken_library")]
+_NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "shards", "stuck",
+                  "other_checkout", "broken_library"}
 
 
 @pytest.fixture(scope="session")
@@ -703,6 +990,12 @@ def test_attacks_are_blocked_and_the_answers_still_score(runs, lesson):
         assert not (run.notebook("attacks").parent / "pwned.txt").exists()
         assert not run.connection_attempted(), "a kernel reached a port on the grader's loopback"
         assert _scores(run.root)["attacks"][0] == lesson.total
+        # the kernel's working folder holds no notebook and nothing handed in; the library is
+        # the grader's own
+        assert "CWD:[]" in text, text[-2000:]
+        import autograd_lib
+
+        assert f"LIBRARY:{autograd_lib.__file__}" in text, text[-2000:]
 
 
 @needs_sandbox
@@ -723,7 +1016,7 @@ def test_failures_are_named_in_the_log_and_the_feedback(runs):
     assert "KernelDied" in text["exits"] and "CellNotRun" in text["exits"]
     assert "exited with status 3" in text["exits"]
     assert "did not stop when interrupted" in text["ignores-interrupt"]
-    assert "CellTimeoutError" in text["loop-in-function"]
+    assert "ran past the time limit" in text["loop-in-function"]
     assert "time limit" in text["loop-top-level"]
     assert "StdinNotImplementedError" in text["input"]
     assert "output truncated by the grader" in text["print-100mb"]
@@ -731,34 +1024,114 @@ def test_failures_are_named_in_the_log_and_the_feedback(runs):
     assert size < 5_000_000, f"the autograded notebook of print-100mb is {size} bytes"
 
 
+def _variants(secret):
+    """secret as a student might print it: plainly, reversed, base64 (at each alignment)."""
+    import base64
+
+    found = [secret, secret[::-1]]
+    for shift in range(3):
+        chunk = secret[shift:]
+        chunk = chunk[:len(chunk) // 3 * 3]
+        if len(chunk) >= 12:
+            found.append(base64.b64encode(chunk.encode()).decode())
+    return found
+
+
+def _text_of(path):
+    text = path.read_text(errors="replace")
+    return text + "\n" + html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+
+
 @needs_sandbox
-def test_feedback_never_shows_hidden_tests(runs, lesson):
+def test_feedback_never_shows_probes_hidden_inputs_or_references(runs, lesson):
+    """No probe line, probe key (they name the hidden inputs) or reference value reaches any
+    feedback or graded notebook, plainly, reversed or base64-encoded; nothing a student's code
+    printed or raised while probed does either."""
     c = runs.result("plain")
-    snippets = lesson.hidden_snippets()
-    assert snippets
-    autograded = c.notebook("correct").read_text()
-    assert all(s in autograded or json.dumps(s)[1:-1] in autograded for s in snippets), (
-        "the autograded notebook should hold the hidden tests (they are what feedback hides)")
+    release = (c.root / "course" / LESSON / f"{LESSON}.ipynb").read_text()
+    secrets = lesson.secrets(release)
+    assert len(secrets) > 20, secrets
+    cache = list((c.root / ".judge-cache").glob(f"{LESSON}-*.json"))
+    assert cache, "no cached references"
+    reference = json.loads(cache[0].read_text())
+    for data in reference["exercises"].values():  # reference values not in the lesson
+        for _key, value in data["probes"]:
+            text = json.dumps(value)
+            if len(text) > 12 and text not in release:
+                secrets.append(text)
+    needles = {v: s for s in secrets for v in _variants(s)}
     for student, expected in c.expected.items():
         if expected is None:
             continue
-        html = (c.root / "feedback" / student / LESSON / f"{LESSON}.html").read_text()
-        plain_text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
-        for snippet in snippets + ["BEGIN HIDDEN TESTS"]:
-            assert snippet not in plain_text, f"{student}'s feedback shows {snippet!r}"
-        assert "hidden tests, not shown" in plain_text
-    failing = html_lib.unescape(re.sub(
-        r"<[^>]+>", "", (c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html")
-        .read_text()))
-    # The student's own code (their answer) shows; the hidden test's error does not.
-    assert "ValueError: a hidden test failed" in failing
-    assert "ValueError: only right" not in failing
-    untouched = html_lib.unescape(re.sub(
-        r"<[^>]+>", "", (c.root / "feedback" / "untouched" / LESSON / f"{LESSON}.html")
-        .read_text()))
-    # Its tests fail at their first, visible, line: their errors stay as they are.
-    assert "NotImplementedError" in untouched and "Traceback" in untouched
-    assert "a hidden test failed" not in untouched
+        for path in (c.root / "feedback" / student / LESSON / f"{LESSON}.html",
+                     c.notebook(student)):
+            assert path.is_file(), f"{student}: no {path}"
+            text = _text_of(path)
+            for needle, secret in needles.items():
+                assert needle not in text, f"{student}: {path.name} shows {secret!r}"
+            for planted in ("LEAK_", "SPY", "AT EXIT", "xxxxxxxxxx" * 10):
+                assert planted not in text, f"{student}: {path.name} shows {planted!r}"
+    found = _outputs(c.notebook("leak-notebook"))
+    assert ".ipynb" not in found.replace("'*.ipynb'", ""), found[-3000:]
+    failing = _text_of(c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html")
+    assert "predict_dtype is wrong for some pairs" in failing, failing[-3000:]
+    assert "Passed: the grader checked" in failing  # the other exercises
+    untouched = _text_of(c.root / "feedback" / "untouched" / LESSON / f"{LESSON}.html")
+    assert "NotImplementedError" in untouched and "ExerciseFailed" in untouched
+    size = c.notebook("leak-stdout-flood").stat().st_size
+    assert size < 2_000_000, f"the flood's graded notebook is {size} bytes"
+
+
+@needs_sandbox
+def test_no_cheat_scores_more_than_the_honest_control(runs, lesson):
+    """The attack matrix, graded by plain nbgrader and by autograd-course grade: every cheat at
+    most the control's score (exercise 1's points); suspicious code and extra files listed for
+    review in the logs, the summary table and the CSV export; the scratch stays under its cap;
+    the sleeper is stopped by the time limit of a submission."""
+    nbs, _ = cheat_submissions(lesson, _read(SOURCE))
+    cheats = [s for s in nbs if s.startswith("cheat")]
+    assert len(cheats) >= 8
+    plain, parallel = runs.result("plain"), runs.result("parallel")
+    for run in (plain, parallel):
+        scores = _scores(run.root)
+        control = scores["control"][0]
+        assert control == lesson.points(1), scores["control"]
+        over = {s: scores[s][0] for s in cheats if scores[s][0] > control}
+        assert not over, f"cheats that beat the honest control ({control}): {over}"
+        for leak in LEAKS:
+            assert scores[leak][0] == run.expected[leak], (leak, scores[leak])
+        text = _outputs(run.notebook("scratch-fill"))
+        assert "SCRATCH-WROTE 0" in text and "SCRATCH-BLOCKED" in text, text[-2000:]
+        tmp = int(re.search(r"TMP-WROTE (\d+)", text).group(1))
+        assert tmp <= 256 << 20, f"the kernel wrote {tmp} bytes to its /tmp (cap 256 MiB)"
+        meta = _read(run.notebook("cheat-files"))["metadata"]["autograd_course"]["judge"]
+        assert set(meta["handed_in"]) >= {"ipykernel_launcher.py", "autograd_course/checks.py",
+                                          "sitecustomize.py", "evil.pth"}, meta
+    log = plain.autograde.stdout + plain.autograde.stderr
+    for cheat in cheats:
+        if cheat != "cheat-files":
+            assert f"{cheat}/{LESSON}: suspicious code" in log, (cheat, _tail(log))
+    assert "control/" + LESSON + ": suspicious" not in log
+    table = (parallel.root / "grading-logs" / LESSON / "summary.txt").read_text()
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
+    assert "REVIEW suspicious code" in rows["cheat-error-hook"], table
+    assert "an IPython event hook" in rows["cheat-error-hook"], table
+    assert "REVIEW handed in" in rows["cheat-files"], table
+    assert "REVIEW" not in rows["correct"] and "REVIEW" not in rows["different-correct"], table
+    seconds = float(rows["cheat-sleeper"].split()[2].rstrip("s"))
+    assert seconds < SUBMISSION_CAP + 60, rows["cheat-sleeper"]
+    exported = {r["student_id"]: r for r in csv.DictReader(open(parallel.root / "grades.csv"))}
+    assert "input transformer" in exported["cheat-transformer"]["review"]
+    assert exported["correct"]["review"] == ""
+
+
+@needs_sandbox
+def test_correct_answers_written_otherwise_pass_and_flags_are_restored(runs, lesson):
+    for run in (runs.result("plain"), runs.result("parallel")):
+        scores = _scores(run.root)
+        assert scores["different-correct"][0] == lesson.total, scores["different-correct"]
+        assert scores["flip-grade-flag"][0] == lesson.total, scores["flip-grade-flag"]
+        assert scores["hidden-fail"][0] == lesson.total - lesson.points(1)
 
 
 @needs_sandbox
@@ -799,9 +1172,9 @@ def test_formgrader_buttons_are_sandboxed_and_hide_hidden_tests(runs, lesson):
     assert "LEAK:" not in text and "BLOCKED:read-solutions:" in text, text[-2000:]
     scores = _scores(c.root)
     assert scores["attacks"][0] == lesson.total
-    assert scores["hidden-fail"][0] == lesson.total - lesson.exercises[-1][3]
+    assert scores["hidden-fail"][0] == lesson.total - lesson.points(1)
     html = (c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html").read_text()
-    assert "hidden tests, not shown" in html and "BEGIN HIDDEN TESTS" not in html
+    assert "predict_dtype is wrong for some pairs" in html and "def ex1_" not in html
 
 
 @needs_sandbox
@@ -817,7 +1190,7 @@ def test_exchange_and_zip_collect(runs, lesson):
     assert scores[exchanged][0] == lesson.total
     fetched = list((c.student_home / LESSON / "feedback").rglob(f"{LESSON}.html"))
     assert fetched, "fetch_feedback brought no feedback back"
-    assert "hidden tests, not shown" in fetched[0].read_text()
+    assert "Passed: the grader checked" in fetched[0].read_text()
 
 
 @needs_sandbox
@@ -842,11 +1215,37 @@ def test_student_timeout_stops_one_student_only(runs, lesson):
     assert c.grade.returncode == 1, _tail(out)
     rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "TIMED OUT" in rows["ignores-interrupt"], out
-    assert "more than 12 s" in rows["ignores-interrupt"], out
+    assert "more than 60 s" in rows["ignores-interrupt"], out
     assert rows["correct"].split()[1] == f"{lesson.total:g}/{lesson.total:g}", out
-    assert c.seconds < 90, f"took {c.seconds:.0f} s: the stuck student was not stopped in time"
+    assert c.seconds < 240, f"took {c.seconds:.0f} s: the stuck student was not stopped in time"
     scores = _scores(c.root)
     assert scores["correct"][0] == lesson.total and "ignores-interrupt" in scores
+
+
+@needs_sandbox
+def test_preflight_other_checkout_grades_with_the_graders_library(runs, lesson):
+    c = runs.result("other_checkout")
+    out = c.grade.stdout + c.grade.stderr
+    assert c.grade.returncode == 0, _tail(out)
+    scores = _scores(c.root)
+    assert scores["correct"][0] == lesson.total and scores["untouched"][0] == 0, scores
+    assert scores["attacks"][0] == lesson.total, scores
+    text = _outputs(c.notebook("attacks"))
+    assert f"LIBRARY:{c.other / 'autograd_lib' / '__init__.py'}" in text, text[-2000:]
+    assert "BLOCKED:read-library-checkout:" in text and "LEAK:" not in text, text[-2000:]
+
+
+@needs_sandbox
+def test_preflight_refuses_when_the_kernel_cannot_import_the_library(runs, lesson):
+    c = runs.result("broken_library")
+    out = c.grade.stdout + c.grade.stderr
+    assert c.grade.returncode == 2, _tail(out)
+    assert "Refusing to grade" in out and "ModuleNotFoundError" in out, _tail(out)
+    assert "autograd_lib" in out, _tail(out)
+    assert not c.graded_after_refusal, c.graded_after_refusal
+    log = c.plain.stdout + c.plain.stderr
+    assert c.plain.returncode != 0 and "Refusing to grade" in log, _tail(log)
+    assert log.count("does not get full marks") >= 2, _tail(log)  # each student says why
 
 
 @needs_sandbox

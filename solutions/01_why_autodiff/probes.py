@@ -1,0 +1,206 @@
+"""Probes of lesson 01 (why autodiff): what the judge checks in each exercise (docs/authoring.md).
+
+Each function is named after an exercise's test cell. It runs in the grading kernel after the
+student's cells; every probe's value is compared, in the grader, with the value the same probe
+returns on the solution. Messages are shown to the student; the inputs here are not.
+"""
+
+import math
+
+import numpy as np
+import sympy as sp
+
+
+def _central(f, x, h):
+    """The central difference, as the task defines it (to judge h_float64 on its own)."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def ex1_central_difference_tests(answer, probe):
+    central_difference = answer.central_difference
+
+    probe("x*x at 3, h=0.5", lambda: float(central_difference(lambda x: x * x, 3.0, 0.5)),
+          "central_difference(lambda x: x * x, 3.0, 0.5) is not the derivative of x^2 at 3 (6)")
+    probe("sin at 1, h=1e-3", lambda: float(central_difference(math.sin, 1.0, 1e-3)),
+          "central_difference(math.sin, 1.0, 1e-3) is not close enough to cos(1)", rtol=1e-6)
+
+    def calls(x, h):
+        seen = []
+
+        def counted(t):
+            seen.append(t)
+            return t**3
+
+        central_difference(counted, x, h)
+        return seen
+
+    probe("calls at 2, h=0.25", lambda: len(calls(2.0, 0.25)),
+          "central_difference should call f exactly twice")
+    probe("call points at 2, h=0.25", lambda: sorted(calls(2.0, 0.25)),
+          "central_difference(f, 2.0, 0.25) should call f at x - h and x + h (1.75 and 2.25)",
+          rtol=0, atol=0)
+    probe("calls elsewhere", lambda: len(calls(-0.5, 1e-3)),
+          "central_difference should call f exactly twice, whatever x and h are")
+
+    probe("exp", lambda: float(central_difference(math.exp, 0.5, 1e-4)),
+          "central_difference is not accurate enough for other smooth functions", rtol=1e-8)
+    probe("cubic", lambda: float(central_difference(lambda x: x**3, 2.0, 0.1)),
+          "central_difference is wrong for a large step: use exactly (f(x + h) - f(x - h)) / (2h)",
+          rtol=1e-12)
+
+    def second_order():
+        e1 = abs(central_difference(math.cos, 0.7, 1e-2) + math.sin(0.7))
+        e2 = abs(central_difference(math.cos, 0.7, 5e-3) + math.sin(0.7))
+        return 3.5 < e1 / e2 < 4.5
+
+    probe("second order", second_order,
+          "the error of central_difference should shrink fourfold when h is halved (second "
+          "order)")
+
+
+def ex2_best_step_tests(answer, probe):
+    best_step = answer.best_step
+
+    probe("sin, 3 steps", lambda: float(best_step(math.sin, math.cos, 1.0, [1e-1, 1e-2, 1e-3])),
+          "best_step(math.sin, math.cos, 1.0, [1e-1, 1e-2, 1e-3]) should be 1e-3")
+    probe("sin, round-off", lambda: float(best_step(math.sin, math.cos, 1.0, [1e-3, 1e-14])),
+          "best_step(math.sin, math.cos, 1.0, [1e-3, 1e-14]) should be 1e-3 (round-off ruins "
+          "1e-14)")
+    probe("exp", lambda: float(best_step(math.exp, math.exp, 0.0, [1e-12, 1e-2, 1e-5])),
+          "best_step picks the wrong step for other functions, points and lists of steps (the "
+          "best step is not always the smallest, nor the first or the last of the list)")
+    probe("cubic", lambda: float(best_step(lambda x: x**3, lambda x: 3 * x**2, 2.0,
+                                           [0.5, 0.25, 2.0])),
+          "best_step picks the wrong step for other functions, points and lists of steps (the "
+          "best step is not always the smallest, nor the first or the last of the list)")
+
+    h_float64 = answer.h_float64
+    probe("h_float64 kind", lambda: isinstance(h_float64, float) and 1e-8 < h_float64 < 1e-3,
+          "h_float64 should be a float between 1e-8 and 1e-3: look at the bottom of the "
+          "central-difference curve")
+    probe("h_float64 on sin", lambda: bool(
+        abs(_central(math.sin, 1.0, h_float64) - math.cos(1.0)) < 3e-10),
+        "with h_float64 the central difference of sin at 1 is not accurate to 3e-10")
+    functions = [
+        (math.exp, math.exp, 0.5),
+        (lambda x: x**3, lambda x: 3 * x * x, 2.0),
+        (math.log, lambda x: 1 / x, 3.0),
+        (math.atan, lambda x: 1 / (1 + x * x), -0.4),
+        (math.exp, math.exp, 2.0),
+    ]
+    for k, (f, df, x) in enumerate(functions):
+        probe(f"h_float64 on function {k}", lambda: bool(
+            abs(_central(f, x, h_float64) - df(x)) / max(1.0, abs(df(x))) < 3e-10),
+            "with h_float64 the central difference of other smooth functions is not accurate "
+            "to 3e-10: balance truncation and round-off with the error model")
+
+
+def ex3_numeric_gradient_tests(answer, probe):
+    numeric_gradient = answer.numeric_gradient
+
+    def square(v):
+        return float(np.sum(v**2))
+
+    probe("type", lambda: (lambda g: [isinstance(g, np.ndarray), list(np.shape(g))])(
+        numeric_gradient(square, np.array([1.0, -2.0, 3.0]))),
+        "numeric_gradient should return a NumPy array of the shape of x")
+    probe("sum of squares", lambda: np.asarray(
+        numeric_gradient(square, np.array([1.0, -2.0, 3.0])), dtype=float),
+        "the gradient of sum(x**2) at [1, -2, 3] should be 2x", rtol=1e-6)
+
+    def x_after(f, x, **kw):
+        numeric_gradient(f, x, **kw)
+        return x.tolist()
+
+    probe("x unchanged", lambda: x_after(square, np.array([1.0, -2.0, 3.0])),
+          "numeric_gradient must not change x (work on a copy)")
+
+    def count(x):
+        seen = []
+
+        def counted(v):
+            seen.append(np.array(v, copy=True))
+            return float(v @ v)
+
+        numeric_gradient(counted, x)
+        return len(seen)
+
+    probe("calls n=4", lambda: count(np.arange(4.0)),
+          "numeric_gradient should call f 2n times (8 for n = 4)")
+
+    def rosen(v):
+        return float(np.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2))
+
+    def point():
+        return np.random.default_rng(7).normal(size=6)
+
+    probe("rosenbrock", lambda: np.asarray(numeric_gradient(rosen, point()), dtype=float),
+          "numeric_gradient is wrong for other functions of several variables", rtol=1e-5,
+          atol=1e-6)
+    probe("rosenbrock x unchanged", lambda: x_after(rosen, point()),
+          "numeric_gradient must not change x (work on a copy), for other functions and points")
+    probe("sin, h", lambda: np.asarray(numeric_gradient(
+        lambda v: float(np.sin(v).sum()), np.array([0.3]), h=1e-5), dtype=float),
+        "numeric_gradient is not accurate enough when given a step h", rtol=1e-8)
+    probe("uses h", lambda: np.asarray(numeric_gradient(
+        lambda v: float(np.sum(v**3)), np.array([1.0, -0.5]), h=0.1), dtype=float),
+        "numeric_gradient does not use the step h it is given", rtol=1e-8)
+    probe("calls n=7", lambda: count(np.ones(7)),
+          "numeric_gradient should call f 2n times, for every n")
+
+
+def ex4_symbolic_tests(answer, probe):
+    derivative_function = answer.derivative_function
+    t = sp.symbols("t")
+
+    probe("callable", lambda: callable(derivative_function(t**3 - 2 * t, t)),
+          "derivative_function should return a function")
+    probe("cubic", lambda: float(derivative_function(t**3 - 2 * t, t)(2.0)),
+          "d/dt (t^3 - 2t) at t = 2 should be 10")
+    probe("exp", lambda: float(derivative_function(sp.exp(2 * t), t)(0.0)),
+          "d/dt exp(2t) at t = 0 should be 2")
+
+    u = sp.symbols("u")
+    expr = sp.log(1 + u**2) * sp.cos(u)
+    for value in [0.0, 0.5, -1.3]:
+        probe(f"log cos at {value}", lambda: float(derivative_function(expr, u)(value)),
+              "derivative_function is wrong for other expressions or points (differentiate "
+              "expr with respect to var, then evaluate at the float given)", rtol=1e-12)
+    logistic = u
+    for _ in range(3):
+        logistic = 4 * logistic * (1 - logistic)
+    probe("logistic", lambda: float(derivative_function(logistic, u)(0.3)),
+          "derivative_function is wrong for other expressions or points (differentiate "
+          "expr with respect to var, then evaluate at the float given)", rtol=1e-12)
+    probe("float", lambda: isinstance(derivative_function(u**2, u)(1.5), float),
+          "the function returned by derivative_function should return a float")
+
+
+def ex5_reverse_mode_tests(answer, probe):
+    reverse_mode_gradient = answer.reverse_mode_gradient
+
+    probe("list", lambda: isinstance(
+        reverse_mode_gradient(lambda v: (v**2).sum(), [1.0, -2.0, 3.0]), list),
+        "reverse_mode_gradient should return a list of floats")
+    probe("sum of squares", lambda: [float(a) for a in reverse_mode_gradient(
+        lambda v: (v**2).sum(), [1.0, -2.0, 3.0])],
+        "the gradient of sum(v**2) at [1, -2, 3] should be [2, -4, 6]")
+    probe("sin", lambda: [float(a) for a in reverse_mode_gradient(
+        lambda v: (v.sin() * v**2).sum(), [0.1, 0.7])],
+        "the gradient of sum(sin(v) * v**2) at [0.1, 0.7] is not right to 12 digits (use "
+        "float64)", rtol=1e-12, atol=0)
+
+    def rosen(v):
+        return (100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2).sum()
+
+    probe("rosenbrock", lambda: [float(a) for a in reverse_mode_gradient(
+        rosen, [-1.2, 1.0, 0.3, 2.0])],
+        "reverse_mode_gradient is wrong, or not exact to 12 digits, for other functions and "
+        "points (compute in float64)", rtol=1e-12)
+    probe("exp", lambda: [float(a) for a in reverse_mode_gradient(
+        lambda v: (v.exp() * v[0]).sum(), [0.5, -0.25, 1.5])],
+        "reverse_mode_gradient is wrong, or not exact to 12 digits, for other functions and "
+        "points (compute in float64)", rtol=1e-12)
+    probe("floats", lambda: all(isinstance(a, float) for a in reverse_mode_gradient(
+        lambda v: (v.exp() * v[0]).sum(), [0.5, -0.25, 1.5])),
+        "reverse_mode_gradient should return a list of Python floats")
