@@ -294,6 +294,8 @@ def report(notebook, verdicts, problems, out=None):
         + (" Well done!" if ok else ""),
         file=out,
     )
+    print("(These are the tests you can see. When grading, the grader checks each exercise "
+          "again,\nwith other inputs too: make your answers right for any input.)", file=out)
     return ok
 
 

@@ -18,8 +18,11 @@ A probe function, in ``probes.py``, is named after its exercise's test cell (its
 
 ``probe(key, thunk, message, rtol=1e-5, atol=1e-8)`` calls ``thunk()`` at once; an error in it
 is recorded as the error's type, so the next probes still run. Printed output is thrown away.
+The names an exercise's answer cells define are those they had at its test cell
+(:func:`snapshot`), as when the test cell itself ran there.
 """
 
+import collections
 import contextlib
 import io
 import json
@@ -98,6 +101,16 @@ def to_data(value, _depth=0):
     return {"type": type(value).__name__}
 
 
+_snapshots = {}  # exercise: {name: value} at its test cell
+
+
+def snapshot(namespace, names, exercise):
+    """Keep what `names` are at the exercise's test cell: its probes see these, as a test cell
+    there would, even if a later cell redefines them."""
+    _snapshots[exercise] = {n: namespace[n] for n in names if n in namespace}
+    return len(_snapshots[exercise])
+
+
 def run(probes_source, exercise, namespace):
     """Run the probe function `exercise` of probes_source on the student's namespace; JSON text:
     {"probes": [[key, data], ...], "specs": {key: {"message", "rtol", "atol"}}, "stopped": ...}.
@@ -125,7 +138,8 @@ def run(probes_source, exercise, namespace):
     stopped = None
     try:
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-            scope[exercise](Answer(namespace), probe)
+            scope[exercise](Answer(collections.ChainMap(_snapshots.get(exercise, {}),
+                                                         namespace)), probe)
     except Missing as e:
         stopped = {"missing": e.name}
     except Exception as e:

@@ -7,12 +7,14 @@ Lessons are found automatically: every ``solutions/<lesson>/<lesson>.ipynb``. Fo
   (it must run; only cells tagged ``raises-exception``, the stubs and tests, may fail);
 * ``nbgrader generate_assignment`` in a scratch copy of the repository must reproduce the
   committed ``course/`` notebook;
-* ``nbgrader autograde`` gives the solution full marks and the untouched student notebook zero;
-* the lesson follows docs/authoring.md (cell metadata, tags, the order of the cells).
+* ``nbgrader autograde`` (the judge, with the lesson's probes) gives the solution full marks and
+  the untouched student notebook zero;
+* the lesson follows docs/authoring.md (cell metadata, tags, the order of the cells, a probe
+  function for every test cell).
 
 And once: a solution that defines the right function and then hangs loses that exercise's
-points, and only those (the grader's time limit interrupts it; ``autograd_course.checks`` sees
-the interrupt; the test cell's ``checks.previous_cell_ok()`` fails).
+points, and only those (the grader's time limit interrupts it; the judge scores an exercise
+whose answer cell did not finish zero).
 
 nbval and nbgrader run in subprocesses, with this interpreter, so that their kernels and
 plugins stay out of this pytest session. They are slow (a kernel per notebook), so the jobs the
@@ -383,23 +385,23 @@ def test_untouched_course_notebook_scores_zero(lesson, jobs):
     passing = {name: s for name, s in cells.items() if s[0] != 0}
     assert score == 0 and not passing, (
         f"the untouched student notebook of {lesson} scores {score}/{max_score}: these test cells "
-        f"pass without a solution: {passing}. Every test cell must start with "
-        "checks.previous_cell_ok() and test the exercise's answer."
+        f"pass without a solution: {passing}. Every exercise's probes (probes.py) must call "
+        "the exercise's answer."
     )
 
 
 @pytest.mark.skipif(not LESSONS, reason="no lessons")
 def test_solution_that_hangs_loses_that_exercise(jobs):
     """The first lesson's solution, with `while True: pass` after the first exercise's answer:
-    the time limit interrupts that cell, checks.previous_cell_ok() fails in its test cell
-    (0 points), and every other exercise keeps its points."""
+    the time limit interrupts that cell, the judge scores its exercise 0 (an answer cell that
+    did not finish), and every other exercise keeps its points."""
     outcome = jobs.result("hang", LESSONS[0])
     if outcome is None:
         pytest.skip(f"{LESSONS[0]} has no solution cell")
     (score, max_score, cells), hung, others = outcome
     assert cells[hung][0] == 0, (
         f"{hung} scored {cells[hung]} although the solution cell before it hung and was "
-        "interrupted by the time limit: checks.previous_cell_ok() did not see the interrupt"
+        "interrupted by the time limit: the judge did not see the interrupt"
     )
     for name in others:
         assert cells[name][0] == cells[name][1], (
@@ -475,8 +477,9 @@ def _convention_problems(cells):
                 problems.append(f"test cell {name}: tag it raises-exception")
             if not _source(c).lstrip().startswith("checks.previous_cell_ok()"):
                 problems.append(f"test cell {name}: start it with checks.previous_cell_ok()")
-            if "### BEGIN HIDDEN TESTS" not in _source(c):
-                problems.append(f"test cell {name}: add hidden tests with other inputs")
+            if "### BEGIN HIDDEN TESTS" in _source(c):
+                problems.append(f"test cell {name}: hidden tests belong in probes.py, which "
+                                "decides the points")
     if tests == 0:
         problems.append("no graded test cells")
     return problems
@@ -485,6 +488,12 @@ def _convention_problems(cells):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_follows_authoring_conventions(lesson):
     problems = _convention_problems(_read(SOLUTIONS / lesson / f"{lesson}.ipynb")["cells"])
+    from autograd_course.judge import JudgeError, Lesson
+
+    try:  # a probe function for every test cell
+        Lesson(SOLUTIONS / lesson / f"{lesson}.ipynb", SOLUTIONS / lesson / "probes.py")
+    except JudgeError as e:
+        problems.append(str(e))
     assert not problems, (
         f"solutions/{lesson}/{lesson}.ipynb breaks docs/authoring.md:\n- " + "\n- ".join(problems)
     )
