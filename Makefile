@@ -41,7 +41,7 @@ test-quick: $(VENV)/.test
 		--hypothesis-profile=quick --ignore=tests/notebooks
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check autograd_lib tests benchmarks
+	$(VENV)/bin/ruff check autograd_lib autograd_course tests benchmarks solutions
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.run

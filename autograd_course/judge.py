@@ -397,11 +397,20 @@ class JudgeExecute(SandboxedExecute):
             if cell.cell_type == "code" and not is_test(cell):
                 cell.outputs = ran.get("outputs", [])
                 cell.execution_count = ran.get("execution_count")
+        # An exercise whose answer did not finish scores nothing: its answer cells, and the
+        # code cell just before its test cell (what checks.previous_cell_ok() looks at).
         exercises = dict(self._probed)
         cells = {_nbgr(c).get("grade_id"): c for c in nb.cells if _nbgr(c).get("grade_id")}
+        before, previous = {}, None
+        for cell in nb.cells:
+            if is_test(cell):
+                before.setdefault(_nbgr(cell).get("grade_id"), previous)
+            elif cell.cell_type == "code" and cell.source.strip():
+                previous = cell
         for exercise in lesson.exercises:
-            for answer in exercise.answers:
-                problem = _cell_problem(cells.get(answer))
+            for answer in [cells.get(a) for a in exercise.answers] + [
+                    before.get(exercise.grade_id)]:
+                problem = _cell_problem(answer)
                 if problem:
                     exercises[exercise.grade_id] = {"failed": problem}
                     break

@@ -122,6 +122,8 @@ def run(probes_source, exercise, namespace):
 
     def probe(key, thunk, message, rtol=1e-5, atol=1e-8):
         key = str(key)
+        if key in specs:
+            raise ValueError(f"two probes of {exercise} have the key {key!r}")
         specs[key] = {"message": str(message), "rtol": float(rtol), "atol": float(atol)}
         try:
             with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
@@ -142,6 +144,6 @@ def run(probes_source, exercise, namespace):
                                                          namespace)), probe)
     except Missing as e:
         stopped = {"missing": e.name}
-    except Exception as e:
-        stopped = {"error": type(e).__name__}
+    except Exception as e:  # the detail is for the instructor's preflight, never shown to students
+        stopped = {"error": type(e).__name__, "detail": str(e)[:300]}
     return json.dumps({"probes": results, "specs": specs, "stopped": stopped})

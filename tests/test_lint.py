@@ -15,7 +15,7 @@ def test_ruff_check():
     if not pathlib.Path(ruff).exists():
         pytest.skip("ruff is not installed (it comes with the [test] extra)")
     result = subprocess.run(
-        [ruff, "check", "autograd_lib", "autograd_course", "tests", "benchmarks"],
+        [ruff, "check", "autograd_lib", "autograd_course", "tests", "benchmarks", "solutions"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,7 +19,7 @@ def ex1_tests(answer, probe):
         return [isinstance(g, float) for g in result]
 
     def values(result):
-        return [float(g) for g in result]
+        return [None if g is None else float(g) for g in result]
 
     probe("pair", lambda: len(grad_2d(z, 2.0, 3.0)), "return a pair (df/da, df/db)")
     probe("floats", lambda: floats(grad_2d(z, 2.0, 3.0)),
@@ -143,8 +143,7 @@ def ex4_tests(answer, probe):
                                                        torch.tensor([1.0, 1.0, 1.0]))), others)
     probe("sum exp", lambda: float(directional_derivative(lambda t: t.exp().sum(), x,
                                                           torch.tensor([0.0, 2.0, 0.0]))),
-          others + " (when called twice on the same x that requires grad, gradients of the "
-          "first call must not add up)")
+          others)
     probe("x.grad stays None", lambda: x.grad is None,
           "directional_derivative must not change the .grad of the x it was given")
     probe("downhill", lambda: float(directional_derivative(square_sum, torch.tensor([3.0, -4.0]),

@@ -87,7 +87,8 @@ def l06_ex2_tests(answer, probe):
               f"may be smaller), not more, not less{where}")
         probe(f"{tag}: kept old", lambda: result.get("kept old", False),
               "w.grad still contains the gradient w had before the call: clear it first")
-        probe(f"{tag}: returns w.grad", lambda: result.get("is w.grad"), "return w.grad")
+        probe(f"{tag}: returns w.grad", lambda: result.get("is w.grad", True),
+              "return w.grad")
         probe(f"{tag}: gradient", lambda: result.get("gradient"),
               f"the accumulated gradient is not the full-batch gradient of the mean squared "
               f"error (weight each micro-batch's mean loss by its size / N){where}",
