@@ -64,8 +64,13 @@ def _number(x):
     return x if math.isfinite(x) else repr(x)  # "nan", "inf", "-inf": JSON has no such numbers
 
 
+def _is_numpy_scalar(value):
+    return any(c.__module__ == "numpy" and c.__name__ == "generic" for c in type(value).__mro__)
+
+
 def to_data(value, _depth=0):
-    """Plain data for JSON: tensors and arrays as {"shape", "values"}, containers recursively,
+    """Plain data for JSON: tensors and arrays as {"shape", "values"} (NumPy's scalars as
+    numbers), containers recursively,
     dtypes and devices as their names, anything else as {"type": its class name}."""
     if _depth > 20:
         return {"type": "too deep"}
@@ -73,6 +78,8 @@ def to_data(value, _depth=0):
         return value
     if isinstance(value, (int, float)):
         return _number(value)
+    if _is_numpy_scalar(value):  # np.float64(2.0), np.True_: as Python's own numbers
+        return to_data(value.item(), _depth + 1)
     shape = getattr(value, "shape", None)
     tolist = getattr(value, "tolist", None)
     if shape is not None and callable(tolist):  # a tensor, a NumPy array or scalar

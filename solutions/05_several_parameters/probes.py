@@ -87,7 +87,8 @@ def _f(x):  # section 4's f: 3 outputs, 2 inputs
 def ex3_tests(answer, probe):
     jacobian = answer.jacobian
 
-    probe("tensor", lambda: torch.is_tensor(jacobian(lambda t: t**2, torch.tensor([1.0, 2.0, 3.0]))),
+    probe("tensor",
+          lambda: torch.is_tensor(jacobian(lambda t: t**2, torch.tensor([1.0, 2.0, 3.0]))),
           "jacobian must return a tensor")
     probe("x**2", lambda: jacobian(lambda t: t**2, torch.tensor([1.0, 2.0, 3.0])),
           "the Jacobian of x**2 at (1, 2, 3) is wrong (it must be 3 x 3)")
