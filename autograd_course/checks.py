@@ -1,10 +1,14 @@
-"""Exercise checks for the notebooks.
+"""Exercise checks for the notebooks' visible tests (what students run: Validate,
+``autograd-course check``).
 
 The first code cell of every lesson calls ``checks.install()``. From then on, each executed
 cell's outcome is recorded. A test cell begins with ``checks.previous_cell_ok()``: it fails
-(and the exercise scores nothing) when the cell just before it, the student's solution, raised
-an error or was interrupted, for instance by the grader's time limit. A solution that defines
-the right function and then loops forever therefore gets no marks for that exercise.
+when the cell just before it, the student's solution, raised an error or was interrupted, so a
+solution that defines the right function and then loops forever does not pass.
+
+None of this decides a point: it runs in the student's kernel, which the student's code can
+change. Grading runs no test cell; the judge (``autograd_course.judge``) applies the same rule
+from outside the kernel.
 """
 
 _outcomes = []  # one entry per executed cell: True if it finished without error
