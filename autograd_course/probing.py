@@ -118,6 +118,19 @@ def snapshot(namespace, names, exercise):
     return len(_snapshots[exercise])
 
 
+def numbers(value):
+    """Numbers as the lessons' ``checks.close`` sees them, for probes that should not care
+    whether an answer is a tensor, an array, a list or a Python number: (nested lists of)
+    floats; None stays None."""
+    if value is None:
+        return None
+    import numpy as np
+
+    if hasattr(value, "tolist"):
+        value = getattr(value, "detach", lambda: value)().tolist()
+    return np.asarray(value, dtype=float).tolist()
+
+
 def run(probes_source, exercise, namespace):
     """Run the probe function `exercise` of probes_source on the student's namespace; JSON text:
     {"probes": [[key, data], ...], "specs": {key: {"message", "rtol", "atol"}}, "stopped": ...}.

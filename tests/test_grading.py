@@ -20,7 +20,7 @@ ignores-interrupt           solution, SIGINT ignored and ``while True`` after te
 loop-in-function            solution, exercise 1's function loops forever                 not 1
 loop-top-level              solution, ``while True`` at the end of answer 3               not 3
 input                       solution, ``input()`` in answer 4                             not 4
-print-100mb                 solution, a cell printing 100 MB                              all
+print-20mb                 solution, a cell printing 20 MB                              all
 attacks                     solution, a cell that tries to read ``solutions/`` and the    all
                             gradebook, write outside, connect to a port, read the
                             grader's environment, take 4 GiB, start 100 processes
@@ -66,7 +66,7 @@ LESSON = "02_tensors"
 SOURCE = ROOT / "solutions" / LESSON / f"{LESSON}.ipynb"
 COURSE_ID = "autograd-course"
 # Seconds per cell in these tests: every cell of LESSON takes well under 1 s on an idle machine,
-# and the slowest (printing 100 MB, the attack cell) a few seconds on a very busy one.
+# and the slowest (printing 20 MB, the attack cell) a few seconds on a very busy one.
 TIMEOUT = 15
 # Wall-clock seconds per submission in the class runs: an honest one takes under 10 s on an idle
 # machine and about 30 s on a very busy one; the sleeper (12 s after each of the 12 cells after
@@ -235,8 +235,8 @@ attempt("read-probes", lambda: open(ROOT + "/solutions/@LESSON@/probes.py").read
 attempt("read-references", lambda: os.listdir(ROOT + "/.judge-cache"))
 print("CWD:" + repr(sorted(os.listdir("."))))
 import autograd_lib
-print("LIBRARY:" + autograd_lib.__file__)
-CHECKOUT = os.path.dirname(os.path.dirname(autograd_lib.__file__))
+print("LIBRARY:" + os.path.realpath(autograd_lib.__file__))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.realpath(autograd_lib.__file__)))
 attempt("read-library-checkout",
         lambda: open(CHECKOUT + "/solutions/@LESSON@/probes.py").read())
 attempt("write-gradebook", lambda: open(ROOT + "/gradebook.db", "ab").write(b"x"))
@@ -390,16 +390,16 @@ def _show(info):
 get_ipython().events.register("pre_run_cell", _show)
 _real_run = _probing.run
 def _spy(source, exercise, namespace):
-    print("SPY", source, source[::-1], base64.b64encode(source.encode()).decode())
+    print("SPY-7f3a", source, source[::-1], base64.b64encode(source.encode()).decode())
     sys.__stdout__.write(source)
     out = _real_run(source, exercise, namespace)
-    print("SPY", out, out[::-1])
+    print("SPY-7f3a", out, out[::-1])
     return out
 _probing.run = _spy
 """,
     "leak-history": """\
 import atexit
-atexit.register(lambda: print("AT EXIT", In, _ih))
+atexit.register(lambda: print("AT-EXIT-7f3a", In, _ih))
 """,
     "leak-notebook": """\
 import glob, os
@@ -416,7 +416,7 @@ for pattern in ["*", "*.ipynb", "../*", "../*.ipynb", "../../*", "/tmp/*", "/tmp
 SEEN = []
 def tensor_from_array(array):
     SEEN.append(repr(array))
-    raise type("LEAK_" + "".join(c if c.isalnum() else "_" for c in repr(array)),
+    raise type("LEAK_7f3a_" + "".join(c if c.isalnum() else "_" for c in repr(array)),
                (Exception,), {})(repr(array))
 """,
     "leak-stdout-flood": """\
@@ -559,7 +559,7 @@ def submissions(lesson, release, root, port):
                                      "    while True:\n        pass\n"), total - ex[0][3]),
         "loop-top-level": (_append(sol, ex[2][0], "while True:\n    pass\n"), total - ex[2][3]),
         "input": (_append(sol, ex[3][0], "name = input('your name? ')\n"), total - ex[3][3]),
-        "print-100mb": (_insert_after(sol, ex[0][1], "print('x' * 100_000_000)\n"), total),
+        "print-20mb": (_insert_after(sol, ex[0][1], "print('x' * 20_000_000)\n"), total),
         "attacks": (_insert_after(sol, ex[1][1], ATTACK.replace("@ROOT@", repr(str(root)))
                                            .replace("@LESSON@", LESSON)
                                            .replace("@PORT@", str(port))), total),
@@ -954,7 +954,7 @@ def test_grade_command_grades_the_class_in_parallel(runs):
     assert "ran past the time limit" in rows["loop-in-function"], table
     assert "ran past the time limit" in rows["loop-top-level"], table
     assert "input()" in rows["input"], table
-    assert "output truncated" in rows["print-100mb"], table
+    assert "output truncated" in rows["print-20mb"], table
     assert "was missing: restored" in rows["deleted-tests"], table
     assert "was missing: restored" in rows["deleted-answer-and-test"], table
     assert re.search(r"\b\d+ of \d+ graded in .* with 2 jobs", table), table
@@ -1022,9 +1022,9 @@ def test_failures_are_named_in_the_log_and_the_feedback(runs):
     assert "ran past the time limit" in text["loop-in-function"]
     assert "time limit" in text["loop-top-level"]
     assert "StdinNotImplementedError" in text["input"]
-    assert "output truncated by the grader" in text["print-100mb"]
-    size = c.notebook("print-100mb").stat().st_size
-    assert size < 5_000_000, f"the autograded notebook of print-100mb is {size} bytes"
+    assert "output truncated by the grader" in text["print-20mb"]
+    size = c.notebook("print-20mb").stat().st_size
+    assert size < 5_000_000, f"the autograded notebook of print-20mb is {size} bytes"
 
 
 def _variants(secret):
@@ -1072,7 +1072,7 @@ def test_feedback_never_shows_probes_hidden_inputs_or_references(runs, lesson):
             text = _text_of(path)
             for needle, secret in needles.items():
                 assert needle not in text, f"{student}: {path.name} shows {secret!r}"
-            for planted in ("LEAK_", "SPY", "AT EXIT", "xxxxxxxxxx" * 10):
+            for planted in ("LEAK_7f3a", "SPY-7f3a", "AT-EXIT-7f3a"):
                 assert planted not in text, f"{student}: {path.name} shows {planted!r}"
     found = _outputs(c.notebook("leak-notebook"))
     assert ".ipynb" not in found.replace("'*.ipynb'", ""), found[-3000:]

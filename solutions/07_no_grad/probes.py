@@ -11,19 +11,8 @@ back on afterwards.
 
 import itertools
 
-import numpy as np
-
 import autograd_lib as torch
-
-
-def _plain(value):
-    """Numbers as checks.close sees them: a tensor, a list or a number become (nested lists of)
-    floats, so a 0-d tensor and a float compare equal; None stays None."""
-    if value is None:
-        return None
-    if hasattr(value, "tolist"):
-        value = getattr(value, "detach", lambda: value)().tolist()
-    return np.asarray(value, dtype=float).tolist()
+from autograd_course.probing import numbers as _plain
 
 
 class _Once:
