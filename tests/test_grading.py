@@ -1072,8 +1072,9 @@ def test_feedback_never_shows_probes_hidden_inputs_or_references(runs, lesson):
             text = _text_of(path)
             for needle, secret in needles.items():
                 assert needle not in text, f"{student}: {path.name} shows {secret!r}"
-            for planted in ("LEAK_7f3a", "SPY-7f3a", "AT-EXIT-7f3a"):
-                assert planted not in text, f"{student}: {path.name} shows {planted!r}"
+        outputs = _outputs(c.notebook(student))  # (the student's own source holds them)
+        for planted in ("LEAK_7f3a", "SPY-7f3a", "AT-EXIT-7f3a"):
+            assert planted not in outputs, f"{student}: its graded outputs show {planted!r}"
     found = _outputs(c.notebook("leak-notebook"))
     assert ".ipynb" not in found.replace("'*.ipynb'", ""), found[-3000:]
     failing = _text_of(c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html")
