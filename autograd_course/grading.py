@@ -198,16 +198,10 @@ def snapshot_gradebook(course, lesson, dest):
 
 def preflight_sandbox(course, extra_args):
     """Refuse at once, with the reason, where the grading kernels cannot be sandboxed."""
-    from traitlets.config import Config
-
     from autograd_course.sandbox import Sandbox, SandboxUnavailable
 
-    config = Config(course.config)
-    for arg in extra_args:  # --Sandbox.mode=none and the like
-        m = re.match(r"--Sandbox\.(\w+)=(.*)", arg)
-        if m:
-            config.Sandbox[m.group(1)] = m.group(2)
     try:
+        config = _config_with(course, extra_args)  # --Sandbox.mode=none and the like
         with _chdir(course.root):
             return Sandbox(config=config).resolve()
     except SandboxUnavailable as e:

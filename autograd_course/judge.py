@@ -442,29 +442,10 @@ class JudgeExecute(SandboxedExecute):
 
     async def _snapshot(self, exercise):
         """At an exercise's test cell: keep what its names are now (probing.snapshot)."""
-        from queue import Empty
-
         call = (f"__import__('autograd_course.probing').probing.snapshot(globals(), "
                 f"{sorted(exercise.names)!r}, {probe_function(exercise.grade_id)!r})")
-        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                 user_expressions={"snapshot": call})
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                msg = await self.kc.shell_channel.get_msg(timeout=0.5)
-            except Empty:
-                if not await self.kc.is_alive():
-                    return
-                continue
-            if msg.get("parent_header", {}).get("msg_id") == msg_id:
-                return
-        self.log.info("%s: no snapshot of %s's names", self._who, exercise.grade_id)
-
-    def _stop(self, cell, index, ename, message):
-        super()._stop(cell, index, ename, message)
-        self._stopped_at = index
-
-    _stopped_at = None
+        if (await self._silent({"snapshot": call}, 10))[0] != "reply":
+            self.log.info("%s: no snapshot of %s's names", self._who, exercise.grade_id)
 
     def _run_probes(self):
         """Probe the exercises still pending, in order, until the kernel stops."""
@@ -487,66 +468,73 @@ class JudgeExecute(SandboxedExecute):
                 self._stopped = self._probed[grade_id]["failed"]
                 return
 
-    async def _ask(self, grade_id, timeout):
-        """One exercise's probes, in one silent request whose code is empty: the call is a user
-        expression, which IPython evaluates as it is (no input or AST transformers, no
-        pre/post-run hooks, no history), and its data comes back in the reply."""
+    async def _silent(self, user_expressions, timeout):
+        """Send a silent request whose code is empty: IPython evaluates the user expressions as
+        they are (no input or AST transformers, no pre/post-run hooks, no history). Waits at
+        most timeout seconds: ("reply", msg), ("dead", None) or ("timeout", msg_id)."""
+        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
+                                 user_expressions=user_expressions)
+        return await self._reply(msg_id, time.monotonic() + timeout)
+
+    async def _reply(self, msg_id, deadline):
         from queue import Empty
 
-        call = (f"__import__('autograd_course.probing').probing.run("
-                f"{self._lesson.probes_source!r}, {probe_function(grade_id)!r}, globals())")
-        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                 user_expressions={"result": call})
-        deadline = time.monotonic() + timeout
-        interrupted = False
-        while True:
+        while time.monotonic() < deadline:
             try:
                 msg = await self.kc.shell_channel.get_msg(timeout=0.5)
             except Empty:
                 if not await self.kc.is_alive():
-                    why = self.km.exit_description() if hasattr(self.km, "exit_description") \
-                        else "the kernel died"
-                    self.log.error("%s: %s: kernel died in the probes: %s", self._who,
-                                   grade_id, why)
-                    return {"failed": "the kernel died while the grader checked this exercise",
-                            "dead": True}
-                if time.monotonic() > deadline:
-                    if interrupted:
-                        try:
-                            await self.km.shutdown_kernel(now=True)
-                        except Exception as e:  # already gone
-                            self.log.debug("shutting the kernel down: %s", e)
-                        return {"failed": "the grader's checks of this exercise ran past the "
-                                f"time limit ({timeout:.0f} s) and did not stop: is there an "
-                                "endless loop?", "dead": True}
-                    await self.km.interrupt_kernel()
-                    interrupted, deadline = True, time.monotonic() + 5
+                    return "dead", None
                 continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            content = msg.get("content", {})
-            result = content.get("user_expressions", {}).get("result", {})
-            if interrupted or result.get("ename") == "KeyboardInterrupt":
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return "reply", msg
+        return "timeout", msg_id
+
+    async def _ask(self, grade_id, timeout):
+        """One exercise's probes, in one silent request; the data comes back in the reply."""
+        call = (f"__import__('autograd_course.probing').probing.run("
+                f"{self._lesson.probes_source!r}, {probe_function(grade_id)!r}, globals())")
+        outcome, msg = await self._silent({"result": call}, timeout)
+        interrupted = outcome == "timeout"
+        if interrupted:  # interrupt, then give it 5 s to answer
+            await self.km.interrupt_kernel()
+            outcome, msg = await self._reply(msg, time.monotonic() + 5)
+            if outcome == "timeout":
+                try:
+                    await self.km.shutdown_kernel(now=True)
+                except Exception as e:  # already gone
+                    self.log.debug("shutting the kernel down: %s", e)
                 return {"failed": "the grader's checks of this exercise ran past the time "
-                        f"limit ({timeout:.0f} s): is there an endless loop?"}
-            if content.get("status") != "ok" or result.get("status") != "ok":
-                reason = str(result.get("ename") or content.get("ename"))[:100]
-                self.log.info("%s: %s: the probes did not run: %s", self._who, grade_id,
-                              reason)
-                return {"failed": "the grader could not check this exercise: its checks did "
-                        "not run in your kernel", "reason": reason,
-                        "detail": str(result.get("evalue", ""))[:300]}
-            try:
-                text = result["data"]["text/plain"]
-                if len(text) > MAX_REPLY:
-                    raise ValueError("too much data")
-                data = json.loads(ast.literal_eval(text))
-                if not isinstance(data, dict) or not isinstance(data.get("probes"), list):
-                    raise ValueError("not probe data")
-                return data
-            except Exception as e:
-                return {"failed": "the grader could not read what its checks of this exercise "
-                        "returned", "reason": f"{type(e).__name__}"}
+                        f"limit ({timeout:.0f} s) and did not stop: is there an endless loop?",
+                        "dead": True}
+        if outcome == "dead":
+            why = self.km.exit_description() if hasattr(self.km, "exit_description") else \
+                "the kernel died"
+            self.log.error("%s: %s: kernel died in the probes: %s", self._who, grade_id, why)
+            return {"failed": "the kernel died while the grader checked this exercise",
+                    "dead": True}
+        content = msg.get("content", {})
+        result = content.get("user_expressions", {}).get("result", {})
+        if interrupted or result.get("ename") == "KeyboardInterrupt":
+            return {"failed": "the grader's checks of this exercise ran past the time "
+                    f"limit ({timeout:.0f} s): is there an endless loop?"}
+        if content.get("status") != "ok" or result.get("status") != "ok":
+            reason = str(result.get("ename") or content.get("ename"))[:100]
+            self.log.info("%s: %s: the probes did not run: %s", self._who, grade_id, reason)
+            return {"failed": "the grader could not check this exercise: its checks did not "
+                    "run in your kernel", "reason": reason,
+                    "detail": str(result.get("evalue", ""))[:300]}
+        try:
+            text = result["data"]["text/plain"]
+            if len(text) > MAX_REPLY:
+                raise ValueError("too much data")
+            data = json.loads(ast.literal_eval(text))
+            if not isinstance(data, dict) or not isinstance(data.get("probes"), list):
+                raise ValueError("not probe data")
+            return data
+        except Exception as e:
+            return {"failed": "the grader could not read what its checks of this exercise "
+                    "returned", "reason": f"{type(e).__name__}"}
 
     # -- the reference, and preflight
 
