@@ -447,6 +447,12 @@ class JudgeExecute(SandboxedExecute):
         if (await self._silent({"snapshot": call}, 10))[0] != "reply":
             self.log.info("%s: no snapshot of %s's names", self._who, exercise.grade_id)
 
+    def _stop(self, cell, index, ename, message):
+        super()._stop(cell, index, ename, message)
+        self._stopped_at = index
+
+    _stopped_at = None
+
     def _run_probes(self):
         """Probe the exercises still pending, in order, until the kernel stops."""
         from jupyter_core.utils import run_sync
