@@ -1,4 +1,4 @@
-"""``autograd_lib.autograd``: ``backward``, ``grad`` and ``gradcheck``.
+"""``autograd_lib.autograd``: ``backward``, ``grad``, ``Function`` and ``gradcheck``.
 
 ``backward`` accumulates gradients into the leaves' ``.grad``; ``grad`` returns them instead,
 touching no ``.grad``. Both hand the real work to the engine (``engine.py``).
@@ -9,11 +9,13 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from .engine import root_node, run_backward
+from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import AccumulateGrad, Node
 
 __all__ = [
     "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "Node", "AccumulateGrad",
+    "Function", "once_differentiable",
 ]
 
 

@@ -27,13 +27,70 @@ from .. import grad_mode
 from .graph import AccumulateGrad, run_hooks
 
 
-def root_node(tensor, i):
-    """The node a backward pass starts from for output ``tensor``."""
-    if tensor._grad_fn is not None:
-        return tensor._grad_fn
-    if tensor._requires_grad:
-        return tensor._grad_accumulator()
-    raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
+    """Run the backward pass from ``roots`` (nodes) seeded with ``root_grads``.
+
+    With ``targets`` (a dict node -> None, for ``autograd.grad``), the gradients arriving at
+    those nodes are captured into the dict instead of being accumulated into leaves' ``.grad``.
+    """
+    needed = None if targets is None else _needed(roots, targets)
+    buffers = {}  # node -> the sum of the gradients that reached it so far
+    ready = []  # a heap of (-creation number, node): the newest node first
+    owned = set()  # leaves whose buffer no one else refers to (see _owned)
+    for node, grad in zip(roots, root_grads):
+        _send(buffers, ready, node, grad)
+
+    with np.errstate(all="ignore"), grad_mode.set_grad_enabled(create_graph):
+        # (inf/nan gradients come silently, as in PyTorch; record only for create_graph)
+        while ready:
+            node = heapq.heappop(ready)[1]
+            grad = buffers.pop(node)
+            if node._pre_hooks:
+                grad = run_hooks(node._pre_hooks, grad)  # register_hook, retain_grad
+            if targets is not None and _capture(targets, node, grad):
+                continue
+            if type(node) is AccumulateGrad:
+                node.accumulate(grad, create_graph, node in owned)  # into leaf.grad
+                continue
+            grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
+            for child, g in zip(node._next, grads):
+                if g is None or child is None or (needed is not None and child not in needed):
+                    continue
+                if _send(buffers, ready, child, g) or _owned(child, g, grad, grads):
+                    owned.add(child)
+
+
+def _send(buffers, ready, node, grad):
+    """Add ``grad`` into ``node``'s buffer; a node's first gradient puts it in the queue.
+    True when the buffer is now a sum (a new array the engine made, which no one else has)."""
+    if node in buffers:
+        buffers[node] = buffers[node] + grad
+        return True
+    buffers[node] = grad
+    heapq.heappush(ready, (-node._seq, node))
+    return False
+
+
+def _owned(child, g, grad_in, grads_out):
+    """May a leaf keep ``g`` as its ``.grad`` without a copy (PyTorch "steals" such buffers)?
+    Only a new, non-view array the formula returned for this one input: not its incoming
+    gradient passed through (``+`` does that), not one handed to two inputs. Saves a copy per
+    parameter: 0.2 ms a step of the 784x256 float64 MLP benchmark (3%)."""
+    if type(child) is not AccumulateGrad or g is grad_in or getattr(g, "base", 0) is not None:
+        return False
+    uses = 0
+    for x in grads_out:  # (a loop: ``==`` on arrays can't count them, and it beats sum())
+        uses += x is g
+    return uses == 1
+
+
+def _capture(targets, node, grad):
+    """``autograd.grad``: keep the gradient that reached a target node. A target leaf stops
+    there (its ``.grad`` is left alone); a target inside the graph passes it on as well."""
+    if node not in targets:
+        return False
+    targets[node] = grad
+    return type(node) is AccumulateGrad
 
 
 def _needed(roots, targets):
@@ -52,62 +109,10 @@ def _needed(roots, targets):
     return needed
 
 
-def _fresh(g, grad_in, grads_out):
-    """Is ``g``, which a formula returned for one input, an array nobody else refers to? True
-    for a new, non-view array returned for this one input only (not the formula's own incoming
-    gradient passed through, as ``+`` does). The engine may then hand it to ``.grad`` as it is."""
-    if g is grad_in or getattr(g, "base", 0) is not None:
-        return False
-    uses = 0
-    for x in grads_out:  # (a loop: ``==`` on arrays can't count them, and it beats sum())
-        uses += x is g
-    return uses == 1
-
-
-def run_backward(roots, root_grads, retain_graph, create_graph, targets=None):
-    """Run the backward pass from ``roots`` (nodes) seeded with ``root_grads``.
-
-    With ``targets`` (a dict node -> None, for ``autograd.grad``), the gradients arriving at
-    those nodes are captured into the dict instead of being accumulated into leaves' ``.grad``.
-    """
-    needed = None if targets is None else _needed(roots, targets)
-    buffers = {}  # node -> the sum of the gradients that reached it so far
-    owned = set()  # nodes whose buffer only the engine refers to (a leaf then keeps it, no copy)
-    for node, grad in zip(roots, root_grads):
-        buffers[node] = grad if node not in buffers else buffers[node] + grad
-    ready = [(-node._seq, node) for node in buffers]  # a heap: the newest node first
-    heapq.heapify(ready)
-
-    state = grad_mode._state
-    previous, state.enabled = state.enabled, create_graph  # record only for create_graph
-    quiet = np.errstate(all="ignore")  # inf/nan gradients come silently, as in PyTorch
-    quiet.__enter__()
-    try:
-        while ready:
-            node = heapq.heappop(ready)[1]
-            grad = buffers.pop(node)
-            if node._pre_hooks:  # tensor hooks, retain_grad
-                grad = run_hooks(node._pre_hooks, grad)
-            if targets is not None and node in targets:
-                targets[node] = grad  # autograd.grad: capture it
-                if type(node) is AccumulateGrad:
-                    continue  # ... and leave the leaf's .grad alone
-            if type(node) is AccumulateGrad:
-                node.apply(grad, create_graph, node in owned)
-                continue
-            grads = node.apply(grad, create_graph, not retain_graph)  # the chain rule
-            for child, g in zip(node._next, grads):
-                if g is None or child is None or (needed is not None and child not in needed):
-                    continue
-                prev = buffers.get(child)
-                if prev is None:  # the first gradient for this node: it joins the queue
-                    buffers[child] = g
-                    heapq.heappush(ready, (-child._seq, child))
-                    if type(child) is AccumulateGrad and _fresh(g, grad, grads):
-                        owned.add(child)
-                else:
-                    buffers[child] = prev + g
-                    owned.add(child)  # a sum the engine made
-    finally:
-        state.enabled = previous
-        quiet.__exit__(None, None, None)
+def root_node(tensor, i):
+    """The node a backward pass starts from for output ``tensor``."""
+    if tensor._grad_fn is not None:
+        return tensor._grad_fn
+    if tensor._requires_grad:
+        return tensor._grad_accumulator()
+    raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")

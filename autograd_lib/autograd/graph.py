@@ -24,6 +24,7 @@ import re
 import numpy as np
 
 from ..backend import device_of
+from ..grad_mode import _state
 from ..tensor import Tensor
 
 _sequence = itertools.count()
@@ -89,10 +90,15 @@ class Node:
     @property
     def next_functions(self):
         """The edges to the inputs' nodes, as PyTorch shows them: ``((node or None, 0), ...)``."""
-        return tuple([(fn, 0) for fn in self._next])
+        return tuple([(None, 0) if fn is None else fn._edge() for fn in self._next])
+
+    def _edge(self):
+        """How an edge to this node shows in ``next_functions``: (node, which output)."""
+        return (self, 0)
 
     @property
     def needs_input_grad(self):
+        """For each input: does it need a gradient? (PyTorch's ``ctx.needs_input_grad``)"""
         return tuple(fn is not None for fn in self._next)
 
     def unpack(self, differentiable):
@@ -159,7 +165,11 @@ class AccumulateGrad(Node):
         self._pre_hooks = None
         self.variable = variable
 
-    def apply(self, grad, differentiable=False, owned=False):
+    def apply(self, grad, differentiable=False, release=False):
+        """Add ``grad`` into ``.grad`` (nothing flows further: no gradients returned)."""
+        return self.accumulate(grad, differentiable)
+
+    def accumulate(self, grad, differentiable=False, owned=False):
         """Add ``grad`` into ``.grad``. ``owned``: the engine vouches that nothing else refers
         to this array, so a first gradient can be kept as it is instead of copied."""
         leaf = self.variable
@@ -190,6 +200,34 @@ class AccumulateGrad(Node):
                     g._data += grad  # accumulate in place, as PyTorch does
                 g._vc[0] += 1
         return ()
+
+
+def needs_grad(*inputs):
+    """Should an op on ``inputs`` record a node? Only in grad mode, and only if some input is a
+    tensor that requires grad (PyTorch's ``compute_requires_grad``)."""
+    if not _state.enabled:
+        return False
+    for x in inputs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            return True
+    return False
+
+
+def record(node, out):
+    """Make ``node`` the ``grad_fn`` of ``out``: the one place where the graph grows.
+
+    Every op, built-in or a user's ``autograd.Function``, records itself the same way::
+
+        out = Tensor._make(result_array, dev=...)   # the forward, on arrays
+        if needs_grad(a, b):
+            node = MulBackward0(a, b)               # edges to a's and b's nodes
+            node.save_for_backward(a, b)            # what the backward formula needs
+            record(node, out)                       # out.grad_fn is node
+        return out
+    """
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
 
 
 def _producer(x):

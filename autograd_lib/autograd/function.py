@@ -1,0 +1,365 @@
+"""``autograd.Function``: a new operation, written as a forward and a backward.
+
+Subclass ``Function`` and write two static methods::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = x.exp()
+            ctx.save_for_backward(result)   # keep what backward needs
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (result,) = ctx.saved_tensors
+            return grad_output * result      # one gradient per input of forward
+
+    y = Exp.apply(x)                         # never Exp.forward(x) or Exp()(x)
+    y.grad_fn                                # <ExpBackward object at 0x...>
+
+``apply`` does what every built-in op does (see ``record`` in ``graph.py``): it makes the node,
+runs the forward without recording, and makes the node the ``grad_fn`` of the outputs. The
+node is the ``ctx``: ``ExpBackward`` is a ``Node`` subclass made for ``Exp``, so
+``ctx.save_for_backward`` is ``Node.save_for_backward``, with the same version check.
+
+The newer style splits the forward from what it saves::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(x):
+            return x.exp()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(output)
+
+``backward`` receives tensors and returns tensors (or ``None`` for an input that needs no
+gradient, or that is not a tensor). With ``backward(create_graph=True)`` it runs in grad mode,
+so a ``backward`` written with differentiable operations can itself be differentiated.
+"""
+
+import functools
+import warnings
+
+from .. import grad_mode
+from ..backend import device_of
+from ..creation import zeros
+from ..grad_mode import _state
+from ..tensor import Tensor
+from .graph import Node, needs_grad, record
+
+__all__ = ["Function", "FunctionCtx", "once_differentiable"]
+
+
+class FunctionCtx:
+    """What ``ctx`` offers in ``forward``/``setup_context`` and ``backward``.
+
+    The methods live here; the ``ctx`` itself is the node (``<Name>Backward``), which inherits
+    them. Any other attribute may be set on it: ``ctx.constant = 2``.
+    """
+
+    def save_for_backward(self, *tensors):
+        """Keep tensors (or ``None``) for ``backward``, which reads them as ``ctx.saved_tensors``.
+
+        Saved tensors are checked when backward reads them: changed in place since, they raise.
+        """
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{tensors.index(t)} is of type {type(t).__name__}"
+                )
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        """The tensors given to ``save_for_backward``, unchanged since (else an error)."""
+        return tuple(self.unpack(True))
+
+    def mark_dirty(self, *tensors):
+        """Say that ``forward`` changed these inputs in place (and returns them)."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Say that these outputs have no gradient (indices, masks ...)."""
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        """``True`` (the default): gradients of unused outputs reach ``backward`` as zeros.
+        ``False``: as ``None``."""
+        self._materialize = bool(value)
+
+
+class BackwardCFunction(FunctionCtx, Node):
+    """The node of one call of a ``Function``: the ``ctx`` of its forward and backward."""
+
+    _function = None  # the Function subclass (set on each generated ``<Name>Backward``)
+    _to_save = ()
+    _dirty = ()
+    _non_differentiable = ()
+    _materialize = True
+    _outputs = ()  # (shape, dtype, device) of each output, for materialized zeros
+    _inputs = ()  # for each forward argument: (shape, dtype, device) if a tensor, else None
+
+    def __repr__(self):
+        return f"<autograd_lib.autograd.function.{self.name()} object at {id(self):#x}>"
+
+    def apply(self, grad, differentiable=False, release=False):
+        grads = grad.grads if isinstance(grad, _Grads) else (grad,)
+        grads = [self._wrap(g, i) for i, g in enumerate(grads)]
+        if len(grads) < len(self._outputs):
+            grads += [self._wrap(None, i) for i in range(len(grads), len(self._outputs))]
+        result = self._function.backward(self, *grads)
+        if release:
+            self._saved = None
+            self._out = None
+        return self._check(result, differentiable)
+
+    def _wrap(self, g, i):
+        """The gradient of output ``i`` as a tensor for the user's backward."""
+        if g is None:
+            if not self._materialize:
+                return None
+            shape, dtype, dev = self._outputs[i]
+            return zeros(shape, dtype=dtype, device=dev)
+        return g if isinstance(g, Tensor) else Tensor._make(g, False, None, device_of(g))
+
+    def _check(self, result, differentiable):
+        """PyTorch's checks on what ``backward`` returned; arrays for a plain backward."""
+        if not isinstance(result, tuple):
+            result = (result,)
+        name, n = self.name(), len(self._inputs)
+        if len(result) != n:
+            if len(result) > n and all(g is None for g in result[n:]):
+                result = result[:n]
+            else:
+                raise RuntimeError(
+                    f"function {name} returned an incorrect number of gradients (expected {n}, "
+                    f"got {len(result)})"
+                )
+        out = []
+        for i, (g, meta) in enumerate(zip(result, self._inputs)):
+            if g is None:
+                out.append(None)
+                continue
+            if meta is None:
+                raise RuntimeError(
+                    f"function {name} returned a gradient different than None at position "
+                    f"{i + 1}, but the corresponding forward input was not a Variable"
+                )
+            if not isinstance(g, Tensor):
+                raise TypeError(
+                    f"function {name} returned a gradient of type {type(g).__name__} at position "
+                    f"{i + 1}; expected a Tensor or None"
+                )
+            g = _fit(g, meta, name, i)
+            out.append(g if differentiable else g._data)
+        return tuple(out)
+
+
+def _fit(g, meta, name, i):
+    """A gradient with its input's shape (summing a broadcast one) and dtype, or PyTorch's error."""
+    shape, dtype, _ = meta
+    if tuple(g.shape) != shape:
+        gshape = tuple(g.shape)
+        expandable = len(shape) <= len(gshape) and all(
+            s == gs or s == 1 for s, gs in zip(shape[::-1], gshape[::-1])
+        )
+        if not expandable:
+            raise RuntimeError(
+                f"Function {name} returned an invalid gradient at index {i} - got "
+                f"{list(gshape)} but expected shape compatible with {list(shape)}"
+            )
+        lead = len(gshape) - len(shape)  # sum over the dimensions broadcasting added ...
+        dims = list(range(lead)) + [lead + d for d, s in enumerate(shape) if s != gshape[lead + d]]
+        g = g.sum(dims, keepdim=True) if dims else g  # ... and the stretched ones
+        g = g.reshape(shape)
+    if g.dtype is not dtype:
+        g = g.to(dtype)
+    return g
+
+
+class _Grads:
+    """The gradients of the outputs of a node with several outputs, one slot per output.
+
+    Each output's edge is its own small ``_OutputNode`` (below), which puts the gradient in its
+    slot; the engine adds the ``_Grads`` from each output up (``+``) and hands the sum to the
+    node. So the engine needs to know nothing about several outputs.
+    """
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _Grads(tuple(
+            b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)
+        ))
+
+
+class _OutputNode(Node):
+    """Output ``index`` of a node with several outputs (the ``grad_fn`` that tensor shows is
+    the node itself: ``Tensor.grad_fn`` looks through this one)."""
+
+    __slots__ = ("node", "index", "count")
+
+    def backward(self, grad):
+        grads = [None] * self.count
+        grads[self.index] = grad
+        return (_Grads(tuple(grads)),)
+
+    def name(self):
+        return self.node.name()
+
+    def _edge(self):
+        return (self.node, self.index)
+
+
+class FunctionMeta(type):
+    """Gives every ``Function`` subclass its node class, named ``<Name>Backward``."""
+
+    def __init__(cls, name, bases, namespace):
+        super().__init__(name, bases, namespace)
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"_function": cls})
+
+
+class Function(metaclass=FunctionMeta):
+    """Base class of user-defined operations (see the module docstring for an example)."""
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(
+            f"{type(self)} should not be instantiated. Methods on autograd functions are all "
+            "static, so you should invoke them on the class itself. Instantiating an autograd "
+            "function will raise an error in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the operation on ``args`` and, if a gradient is needed, record it."""
+        ctx = cls._backward_cls(*args)  # a Node: its edges lead to the inputs' nodes
+        with grad_mode.no_grad():  # the forward's own operations are not recorded
+            if cls.setup_context is Function.setup_context:
+                output = cls.forward(ctx, *args, **kwargs)
+            else:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+        return _record_outputs(ctx, args, output)
+
+
+def _record_outputs(ctx, args, output):
+    """Check the outputs of ``forward``; make ``ctx`` their ``grad_fn`` if grad is needed."""
+    several = isinstance(output, tuple)
+    outputs = list(output) if several else [output]
+    for t in ctx._dirty:
+        if t._requires_grad and t._grad_fn is None and _state.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad has been used in an in-place operation."
+            )
+    tracked = needs_grad(*args)
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            if several:
+                continue  # non-tensor outputs are allowed next to tensors
+            raise TypeError(
+                f"{type(ctx).__name__[:-len('Backward')]}.forward must return a Tensor or a tuple "
+                f"of Tensors, but got {type(out).__name__}"
+            )
+        if any(out is a for a in args) and not any(out is d for d in ctx._dirty):
+            outputs[i] = out = out.detach()  # an input returned as is: a new tensor, same data
+            if tracked:
+                out._requires_grad = True
+    if not tracked:
+        return tuple(outputs) if several else outputs[0]
+
+    ctx._inputs = tuple(
+        (tuple(a.shape), a.dtype, a._dev) if isinstance(a, Tensor) else None for a in args
+    )
+    ctx._outputs = tuple(
+        (tuple(o.shape), o.dtype, o._dev) if isinstance(o, Tensor) else None for o in outputs
+    )
+    Node.save_for_backward(ctx, *ctx._to_save)  # their versions now, after mark_dirty's changes
+    differentiable = [
+        isinstance(o, Tensor) and o.dtype.is_floating_point
+        and not any(o is n for n in ctx._non_differentiable)
+        for o in outputs
+    ]
+    count = len(outputs)
+    for i, out in enumerate(outputs):
+        if not differentiable[i]:
+            if isinstance(out, Tensor):
+                out._requires_grad = False
+            continue
+        if count == 1:
+            record(ctx, out)
+        else:  # each output gets its own edge into the node (see _Grads)
+            edge = _OutputNode(None)
+            edge._next = (ctx,)
+            edge.node, edge.index, edge.count = ctx, i, count
+            record(edge, out)
+    return tuple(outputs) if several else outputs[0]
+
+
+class _DelayedError(Node):
+    """Stands in for a ``once_differentiable`` backward's results: differentiating them raises."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with @once_differentiable"
+        )
+
+
+def once_differentiable(backward):
+    """Decorate a ``backward`` that only works once: it runs without recording, and
+    differentiating its results (a second-order derivative) raises an error."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            result = backward(ctx, *grads)
+        if not _state.enabled:  # a plain backward: nothing more to do
+            return result
+        inputs = [g for g in grads if isinstance(g, Tensor) and g._requires_grad]
+        if not inputs:
+            return result
+        results = result if isinstance(result, tuple) else (result,)
+        wrapped = []
+        for r in results:
+            if isinstance(r, Tensor):
+                r = r.detach()
+                record(_DelayedError(*inputs), r)
+            wrapped.append(r)
+        return tuple(wrapped) if isinstance(result, tuple) else wrapped[0]
+
+    return wrapper
+
