@@ -279,20 +279,16 @@ def _record_outputs(ctx, args, output):
     """Check the outputs of ``forward``; make ``ctx`` their ``grad_fn`` if grad is needed."""
     several = isinstance(output, tuple)
     outputs = list(output) if several else [output]
-    for t in ctx._dirty:
+    for t in ctx._dirty:  # inputs changed in place: a new version, and the node's history
         if t._requires_grad and t._grad_fn is None and _state.enabled:
             raise RuntimeError(
                 "a leaf Variable that requires grad has been used in an in-place operation."
             )
+        t._vc[0] += 1
     tracked = needs_grad(*args)
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
-            if several:
-                continue  # non-tensor outputs are allowed next to tensors
-            raise TypeError(
-                f"{type(ctx).__name__[:-len('Backward')]}.forward must return a Tensor or a tuple "
-                f"of Tensors, but got {type(out).__name__}"
-            )
+            continue  # a number or other object comes back as it is, with no gradient
         if any(out is a for a in args) and not any(out is d for d in ctx._dirty):
             outputs[i] = out = out.detach()  # an input returned as is: a new tensor, same data
             if tracked:
