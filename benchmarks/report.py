@@ -58,7 +58,13 @@ def time_table(rows: list[dict]) -> str:
     ]
     body = []
     for r in rows:
-        median = "ERROR" if r.get("error") else fmt_time(r.get("median_s"))
+        median = (
+            "ERROR"
+            if r.get("error")
+            else "skipped"
+            if r.get("skipped")
+            else fmt_time(r.get("median_s"))
+        )
         body.append(
             [
                 r["workload"],
@@ -74,6 +80,76 @@ def time_table(rows: list[dict]) -> str:
             ]
         )
     return _table(header, body, right={2, 3, 5, 6})
+
+
+def _pct(spread: float | None) -> str:
+    return "-" if spread is None else f"{100 * spread:.0f}%"
+
+
+def baseline_table(rows: list[dict]) -> str:
+    """autograd_lib now against autograd_lib@REV, same run (``--baseline``)."""
+    header = [
+        "vs baseline",
+        "per",
+        "autograd_lib",
+        "IQR",
+        "before",
+        "IQR",
+        "baseline",
+        "now/before",
+        "paired",
+        "paired IQR",
+        "target",
+        "result",
+    ]
+    body = [
+        [
+            r["workload"],
+            r["unit"],
+            fmt_time(r.get("now_s")),
+            _pct(r.get("now_iqr")),
+            fmt_time(r.get("before_s")),
+            _pct(r.get("before_iqr")),
+            r["baseline_impl"],
+            fmt_ratio(r.get("ratio")),
+            fmt_ratio(r.get("paired_median")),
+            _pct(r.get("paired_iqr")),
+            r.get("target") or "",
+            r.get("status") or "",
+        ]
+        for r in rows
+    ]
+    return _table(header, body, right={2, 3, 4, 5, 7, 8, 9})
+
+
+def function_table(rows: list[dict]) -> str:
+    """W1b-fn: one chain step as a custom autograd.Function against the built-in op."""
+    header = [
+        "Function steps",
+        "step",
+        "built-in",
+        "Function",
+        "Function/built-in",
+        "paired IQR",
+        "Function vs torch",
+        "target",
+        "result",
+    ]
+    body = [
+        [
+            r["impl"],
+            f"{r['step']} (per {r['unit']})",
+            fmt_time(r.get("builtin_s")),
+            fmt_time(r.get("function_s")) if not r.get("note") else r["note"][:60],
+            fmt_ratio(r.get("ratio")),
+            _pct(r.get("paired_iqr")),
+            fmt_ratio(r.get("function_vs_torch")),
+            r.get("target") or "",
+            r.get("status") or "",
+        ]
+        for r in rows
+    ]
+    return _table(header, body, right={2, 4, 5, 6})
 
 
 def memory_table(rows: list[dict]) -> str:

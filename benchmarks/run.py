@@ -32,6 +32,8 @@ from benchmarks import _env
 HERE = Path(__file__).resolve().parent
 LIB = "autograd_lib"
 MEMORY_TARGET = ("W3", 1.2)  # autograd_lib's W3 tracemalloc peak <= 1.2x hand-written NumPy
+BASELINE_TARGET = 1.10  # autograd_lib / autograd_lib@REV on W1-W4 (issue 11: within 10%)
+FUNCTION_TARGET = 1.5  # W1b-fn: a custom Function step / the same built-in step (issue 11)
 
 
 def cpu_model() -> str:
@@ -110,6 +112,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-memory", action="store_true", help="skip the peak-memory and leak subprocesses"
     )
+    p.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="also time autograd_lib as of git revision REV (as autograd_lib@<short rev>) on "
+        "W1, W1b, W2, W3, W4, interleaved with the current one, and show now/before "
+        "(repeatable)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when autograd_lib misses a target")
     return p.parse_args(argv)
 
@@ -140,7 +151,20 @@ def main(argv: list[str] | None = None) -> int:
             return 2
 
     # Import every implementation up front, so all thread pools exist before they are limited.
+    # Baselines first: importing one must not import the current autograd_lib (baseline.py).
     available, missing = {}, {}
+    baselines: list[str] = []
+    for rev in args.baseline:
+        from benchmarks import baseline
+
+        try:
+            label, module, full = baseline.load(rev)
+        except Exception as exc:
+            missing[f"{LIB}@{rev}"] = f"{type(exc).__name__}: {exc}"
+            continue
+        workloads.register(label, module)
+        baselines.append(label)
+        available[label] = f"{full[:12]} ({rev}), version {workloads.version_of(label)}"
     for impl in wanted:
         try:
             available[impl] = workloads.version_of(impl)
@@ -202,8 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     if LIB in missing:
         problems.append(f"{LIB} could not be imported: {missing[LIB]}")
+    for impl, why in missing.items():
+        if impl.startswith(LIB + "@"):
+            problems.append(f"baseline {impl} could not be loaded: {why}")
 
-    for wl in workloads.build_workloads(sizes):
+    for wl in workloads.build_workloads(sizes, tuple(baselines)):
         if not selected(wl.key, only):
             continue
         repeats = args.repeats or (3 if args.smoke else wl.repeats)
@@ -227,11 +254,20 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"{r['workload']} {r['kind']} / {r['impl']}: {r['error']}")
 
     time_rows = [r for r in results if r["kind"] == "time"]
+    base_rows = baseline_comparison(time_rows, baselines)
+    fn_rows = function_costs(time_rows, workloads.FUNCTION_STEPS)
+    results.extend(base_rows + fn_rows)
     mem_rows = [r for r in results if r["kind"] == "memory"]
     leak_rows = [r for r in results if r["kind"] == "leak"]
     print()
     if time_rows:
         print(report.time_table(time_rows))
+    if base_rows:
+        print()
+        print(report.baseline_table(base_rows))
+    if fn_rows:
+        print()
+        print(report.function_table(fn_rows))
     if mem_rows:
         print()
         print(report.memory_table(mem_rows))
@@ -244,7 +280,21 @@ def main(argv: list[str] | None = None) -> int:
         "IQR: interquartile range of those samples / median (noise).\n"
         "vs X: this row's median / X's median (lower is better).  target and result apply to "
         "autograd_lib.\ncheck: the row's results agree with the reference implementation "
-        "(numpy, else torch)."
+        "(numpy, else torch; for W1b-fn, the same variant of torch)."
+        + (
+            "\nvs baseline: now/before = autograd_lib's median / the baseline's median (the "
+            "target applies to it); paired: median of the per-repeat ratios (the two ran back "
+            "to back in every repeat), paired IQR: their IQR / median."
+            if base_rows
+            else ""
+        )
+        + (
+            "\nFunction steps: step cost = median over repeats of (chain with the step - chain "
+            "without it) per group; Function/built-in = ratio of those medians; paired IQR as "
+            "above, of the per-repeat ratios."
+            if fn_rows
+            else ""
+        )
     )
 
     out_dir = args.out or (
@@ -277,15 +327,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workloads):
     """Set up, check and time one workload; return its result rows."""
-    cases, rows, probes, errors = {}, {}, {}, {}
+    cases, rows, probes, errors, skipped = {}, {}, {}, {}, {}
     for impl, factory in wl.factories.items():
-        if impl not in available:
+        if impl_of(impl) not in available:
             continue
         try:
             case = factory(sizes)
             case.step()  # warm-up, and the state the probe reads
             probes[impl] = [float(v) for v in case.probe()]
             cases[impl] = case
+        except workloads.Skipped as exc:
+            skipped[impl] = str(exc)
+            print(f"    {impl}: skipped: {exc}", flush=True)
         except Exception as exc:
             errors[impl] = timing._describe(exc)
             print(f"    {impl}: error: {errors[impl]}", flush=True)
@@ -298,7 +351,23 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
     )
     per = wl.per(sizes)
     for impl in wl.factories:
-        if impl not in available:
+        if impl_of(impl) not in available:
+            continue
+        if impl in skipped:
+            rows[impl] = {
+                "kind": "time",
+                "workload": wl.key,
+                "title": wl.title,
+                "impl": impl,
+                "unit": wl.unit,
+                "per": per,
+                "median_s": None,
+                "samples_s": [],
+                "spread": None,
+                "error": None,
+                "skipped": skipped[impl],
+                "probe": None,
+            }
             continue
         t = timings.get(impl)
         error = errors.get(impl) or (t.error if t else None)
@@ -324,8 +393,10 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
     # Cross-check results against the reference implementation.
     import numpy as np
 
-    ref = next((i for i in ("numpy", "torch") if i in probes), None)
     for impl, row in rows.items():
+        variant = variant_of(impl)
+        refs = [with_variant(i, variant) for i in ("numpy", "torch")]
+        ref = next((r for r in refs if r in probes), None)
         if impl not in probes or ref is None:
             row["check"] = "ERROR" if row["error"] else "-"
         elif impl == ref:
@@ -341,9 +412,9 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
             )
 
     # Ratios and targets.
-    for row in rows.values():
+    for impl, row in rows.items():
         for base in ("torch", "numpy"):
-            b = rows.get(base)
+            b = rows.get(with_variant(base, variant_of(impl)))
             ok = row["median_s"] and b and b["median_s"]
             row[f"ratio_vs_{base}"] = row["median_s"] / b["median_s"] if ok else None
         row["target"] = row["status"] = row["baseline"] = row["target_ratio"] = None
@@ -359,6 +430,131 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
         else:
             lib["status"] = "PASS" if ratio <= limit else "FAIL"
     return list(rows.values())
+
+
+def impl_of(key: str) -> str:
+    """``autograd_lib/fn-tanh`` -> ``autograd_lib`` (W1b-fn's rows are variants of an impl)."""
+    return key.split("/", 1)[0]
+
+
+def variant_of(key: str) -> str:
+    return key.split("/", 1)[1] if "/" in key else ""
+
+
+def with_variant(impl: str, variant: str) -> str:
+    return f"{impl}/{variant}" if variant else impl
+
+
+def _median(values: list[float]) -> float | None:
+    s = sorted(values)
+    if not s:
+        return None
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def _iqr(values: list[float]) -> float | None:
+    """Interquartile range / median, as ``timing.Timing.spread`` (None under 4 values)."""
+    median = _median(values)
+    if median is None or len(values) < 4 or median == 0:
+        return None
+    s = sorted(values)
+    return (s[(3 * len(s)) // 4] - s[len(s) // 4]) / abs(median)
+
+
+def baseline_comparison(time_rows: list[dict], baselines: list[str]) -> list[dict]:
+    """autograd_lib against each baseline, per workload, from the same interleaved run.
+
+    Sample i of every implementation comes from repeat i, where they ran back to back, so the
+    per-repeat ratios are paired; their IQR is the noise of the ratio."""
+    out = []
+    by_key = {(r["workload"], r["impl"]): r for r in time_rows}
+    for base in baselines:
+        for (workload, impl), b in by_key.items():
+            if impl != base:
+                continue
+            lib = by_key.get((workload, LIB))
+            row = {
+                "kind": "baseline",
+                "workload": workload,
+                "impl": LIB,
+                "baseline_impl": base,
+                "unit": b["unit"],
+                "now_s": lib and lib["median_s"],
+                "before_s": b["median_s"],
+                "now_iqr": lib and lib.get("spread"),
+                "before_iqr": b.get("spread"),
+                "ratio": None,
+                "paired_median": None,
+                "paired_iqr": None,
+                "target": f"<= {BASELINE_TARGET:g}x before",
+                "status": "n/a",
+            }
+            if lib and lib["median_s"] and b["median_s"]:
+                row["ratio"] = lib["median_s"] / b["median_s"]
+                paired = [x / y for x, y in zip(lib["samples_s"], b["samples_s"]) if y]
+                row["paired_median"] = _median(paired)
+                row["paired_iqr"] = _iqr(paired)
+                row["status"] = "PASS" if row["ratio"] <= BASELINE_TARGET else "FAIL"
+            elif (lib and lib.get("error")) or b.get("error"):
+                row["status"] = "ERROR"
+            out.append(row)
+    return out
+
+
+def function_costs(time_rows: list[dict], steps: tuple[str, ...]) -> list[dict]:
+    """W1b-fn: the cost of one chain step done by a custom Function and by the built-in op.
+
+    step cost = median over repeats of (chain with the step - chain without it), per group of
+    ops (both chains ran back to back in every repeat).  The target (<= FUNCTION_TARGET x the
+    built-in step) applies to autograd_lib."""
+    by_impl = {r["impl"]: r for r in time_rows if r["workload"] == "W1b-fn"}
+    out = []
+    for impl in (LIB, "torch"):
+        for step in steps:
+            builtin = by_impl.get(impl)
+            fn = by_impl.get(f"{impl}/fn-{step}")
+            without = by_impl.get(f"{impl}/no-{step}")
+            if not (builtin and fn and without):
+                continue
+            row = {
+                "kind": "function",
+                "workload": "W1b-fn",
+                "impl": impl,
+                "step": step,
+                "unit": builtin["unit"],
+                "builtin_s": None,
+                "function_s": None,
+                "ratio": None,
+                "paired_iqr": None,
+                "note": fn.get("skipped") or fn.get("error") or without.get("error")
+                or builtin.get("error"),
+                "target": f"<= {FUNCTION_TARGET:g}x built-in" if impl == LIB else None,
+                "status": None,
+            }
+            bs, fs, ws = builtin["samples_s"], fn["samples_s"], without["samples_s"]
+            if not row["note"] and bs and fs and ws:
+                d_builtin = [b - w for b, w in zip(bs, ws)]
+                d_fn = [f - w for f, w in zip(fs, ws)]
+                row["builtin_s"], row["function_s"] = _median(d_builtin), _median(d_fn)
+                if row["builtin_s"] and row["builtin_s"] > 0:
+                    row["ratio"] = row["function_s"] / row["builtin_s"]
+                    row["paired_iqr"] = _iqr([f / b for f, b in zip(d_fn, d_builtin) if b > 0])
+            if impl == LIB:
+                if fn.get("skipped"):
+                    row["status"] = "skipped"
+                elif row["note"]:
+                    row["status"] = "ERROR"
+                elif row["ratio"] is None:
+                    row["status"] = "n/a"
+                else:
+                    row["status"] = "PASS" if row["ratio"] <= FUNCTION_TARGET else "FAIL"
+            out.append(row)
+    torch_fn = {r["step"]: r["function_s"] for r in out if r["impl"] == "torch"}
+    for r in out:
+        t = torch_fn.get(r["step"])
+        r["function_vs_torch"] = r["function_s"] / t if r["function_s"] and t else None
+    return out
 
 
 def run_memory(tasks, leak, available, smoke, workloads) -> list[dict]:

@@ -17,6 +17,12 @@ Implementations:
 * ``mygrad``       - MyGrad, a NumPy-based autograd library with a similar design
 * ``hips``         - HIPS autograd, ``grad`` of a plain Python function (W1, W1b)
 * ``micrograd``    - Karpathy's micrograd ``Value`` (W1, W1b)
+* ``autograd_lib@<rev>`` - an older revision of this project (``--baseline REV``, see
+  ``baseline.py``), run with the same ``_TorchAPI`` code on W1, W1b, W2, W3 and W4
+
+W1b-fn has one row per *variant* of W1b's chain, keyed ``impl/variant`` (``autograd_lib/fn-tanh``:
+the tanh step done by a custom ``autograd.Function``; ``autograd_lib/no-tanh``: the chain without
+that step).  A variant is compared with the same variant of the reference implementation.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import numpy as np
 
 IMPLEMENTATIONS = ("autograd_lib", "torch", "numpy", "mygrad", "hips", "micrograd")
 
-# Import name of each implementation (numpy is always there).
+# Import name of each implementation (numpy is always there); ``register`` adds baselines.
 _MODULES = {
     "autograd_lib": "autograd_lib",
     "torch": "torch",
@@ -39,6 +45,15 @@ _MODULES = {
     "hips": "autograd",
     "micrograd": "micrograd.engine",
 }
+
+
+def register(impl: str, module: str) -> None:
+    """Make ``load(impl)`` import ``module`` (an older autograd_lib from ``baseline.py``)."""
+    _MODULES[impl] = module
+
+
+class Skipped(Exception):
+    """Raised by a factory whose implementation lacks a feature (the row is skipped, noted)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,77 @@ def scalar_chain(x, groups: int, tanh):
     return y
 
 
+# W1b-fn: W1b's chain with one step of each group of 4 done by a custom autograd.Function, and
+# the chain without that step, so that (chain with the step - chain without it) / groups is the
+# cost of one such step, forward and backward (see ``function_costs`` in run.py).
+FUNCTION_STEPS = ("tanh", "mul")
+W1B_FN_VARIANTS = ("", *(f"{kind}-{step}" for step in FUNCTION_STEPS for kind in ("fn", "no")))
+
+
+def scalar_chain_no_tanh(x, groups: int):
+    """W1b's chain without its tanh step: ``(y * 1.0001, + 0.0001, + 0.5)``."""
+    y = x
+    for _ in range(groups):
+        y = y * 1.0001
+        y = y + 0.0001
+        y = y + 0.5
+    return y
+
+
+def scalar_chain_mul(x, groups: int, tanh, mul):
+    """W1b's chain with the multiply step done by ``mul(y, 1.0001)``."""
+    y = x
+    for _ in range(groups):
+        y = mul(y, 1.0001)
+        y = y + 0.0001
+        y = tanh(y)
+        y = y + 0.5
+    return y
+
+
+def scalar_chain_no_mul(x, groups: int, tanh):
+    """W1b's chain without its multiply step: ``(y + 0.0001, tanh, + 0.5)``."""
+    y = x
+    for _ in range(groups):
+        y = y + 0.0001
+        y = tanh(y)
+        y = y + 0.5
+    return y
+
+
+def custom_functions(T):
+    """W1b-fn's custom ops, written the PyTorch way (the "Extending torch.autograd" recipe);
+    the same code runs with ``T = torch`` and ``T = autograd_lib``.  Raises ``Skipped`` when
+    ``T.autograd`` has no ``Function``."""
+    Function = getattr(getattr(T, "autograd", None), "Function", None)
+    if Function is None:
+        raise Skipped(f"{T.__name__}.autograd has no Function (yet)")
+
+    class Tanh(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.tanh()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return grad_output * (1 - y * y)
+
+    class MulConstant(Function):
+        @staticmethod
+        def forward(ctx, x, constant):
+            ctx.constant = constant
+            return x * constant
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * ctx.constant, None
+
+    return Tanh, MulConstant
+
+
 # --------------------------------------------------------------------------------------------
 # Data shared by all implementations (plain NumPy arrays, converted by each factory).
 # --------------------------------------------------------------------------------------------
@@ -196,6 +282,32 @@ class _TorchAPI:
         def step():
             x = T.tensor(0.5, requires_grad=True)
             y = scalar_chain(x, groups, T.tanh)
+            y.backward()
+            out["grad"] = x.grad
+            return x.grad
+
+        return Case(step, lambda: [_total(out["grad"])])
+
+    def w1b_fn(self, sizes: Sizes, variant: str) -> Case:
+        """W1b-fn: one variant of W1b's chain (see ``W1B_FN_VARIANTS``); "" is W1b itself."""
+        T = self.T
+        groups = sizes.chain_ops // 4
+        tanh = T.tanh
+        if variant == "fn-tanh":
+            tanh = custom_functions(T)[0].apply
+        mul = custom_functions(T)[1].apply if variant == "fn-mul" else None
+        chain = {
+            "": lambda x: scalar_chain(x, groups, tanh),
+            "fn-tanh": lambda x: scalar_chain(x, groups, tanh),
+            "no-tanh": lambda x: scalar_chain_no_tanh(x, groups),
+            "fn-mul": lambda x: scalar_chain_mul(x, groups, tanh, mul),
+            "no-mul": lambda x: scalar_chain_no_mul(x, groups, tanh),
+        }[variant]
+        out = {}
+
+        def step():
+            x = T.tensor(0.5, requires_grad=True)
+            y = chain(x)
             y.backward()
             out["grad"] = x.grad
             return x.grad
@@ -569,9 +681,16 @@ def _dtype_bound(fn, dtype):
     return lambda sizes: fn(sizes, dtype)
 
 
-def build_workloads(sizes: Sizes = FULL) -> list[Workload]:
-    """All workloads; ``sizes`` only fills in the titles (factories take sizes when called)."""
+def _variant_bound(fn, variant):
+    return lambda sizes: fn(sizes, variant)
+
+
+def build_workloads(sizes: Sizes = FULL, baselines: tuple[str, ...] = ()) -> list[Workload]:
+    """All workloads; ``sizes`` only fills in the titles (factories take sizes when called).
+    ``baselines``: implementations registered with ``register`` (older autograd_libs), added
+    to W1, W1b, W2, W3 and W4 next to ``autograd_lib``."""
     lib, torch_ = _TorchAPI("autograd_lib"), _TorchAPI("torch")
+    bases = [_TorchAPI(b) for b in baselines]
     batch, n_in, n_hidden, n_out = sizes.mlp
     n = sizes.matmul_n
     workloads = [
@@ -602,6 +721,18 @@ def build_workloads(sizes: Sizes = FULL) -> list[Workload]:
             per=lambda sizes: sizes.chain_ops,
             unit="op",
             target=("torch", 0.5),
+        ),
+        Workload(
+            "W1b-fn",
+            f"W1b's chain with its tanh or mul step a custom autograd.Function (fn-), or without"
+            f" it (no-), per group of ops ({sizes.chain_ops // 4} per chain)",
+            {
+                (impl.impl + "/" + v if v else impl.impl): _variant_bound(impl.w1b_fn, v)
+                for impl in (lib, torch_)
+                for v in W1B_FN_VARIANTS
+            },
+            per=lambda sizes: sizes.chain_ops // 4,
+            unit="group",
         ),
         Workload(
             "W2",
@@ -645,6 +776,19 @@ def build_workloads(sizes: Sizes = FULL) -> list[Workload]:
             rtol=1e-3,
         )
     )
+    # A baseline runs the same code as autograd_lib, so it gets the same factories, bound to
+    # its module, listed right after autograd_lib.
+    for w in workloads:
+        added = {}
+        for base in bases:
+            if w.key.startswith("W3-"):
+                dtype = np.float32 if w.key == "W3-f32" else np.float64
+                added[base.impl] = _dtype_bound(base.w3, dtype)
+            elif w.key in ("W1", "W1b", "W2", "W4"):
+                added[base.impl] = getattr(base, w.key.lower())
+        if added:
+            items = list(w.factories.items())
+            w.factories = dict(items[:1] + list(added.items()) + items[1:])
     return workloads
 
 
