@@ -99,7 +99,13 @@ class BackwardCFunction(FunctionCtx, Node):
     _non_differentiable = ()
     _materialize = True
     _outputs = ()  # (shape, dtype, device) of each output, for materialized zeros
-    _inputs = ()  # for each forward argument: (shape, dtype, device) if a tensor, else None
+    _inputs = ()  # for each argument of forward: (shape, dtype, device) if a tensor, else None
+
+    @property
+    def needs_input_grad(self):
+        """For each argument of ``forward`` (tensor or not): does it need a gradient?"""
+        edges = iter(self._next)  # one edge per tensor argument
+        return tuple(meta is not None and next(edges) is not None for meta in self._inputs)
 
     def __repr__(self):
         return f"<autograd_lib.autograd.function.{self.name()} object at {id(self):#x}>"
@@ -154,7 +160,8 @@ class BackwardCFunction(FunctionCtx, Node):
                 )
             g = _fit(g, meta, name, i)
             out.append(g if differentiable else g._data)
-        return tuple(out)
+        # one gradient per edge, i.e. per tensor argument
+        return tuple([g for g, meta in zip(out, self._inputs) if meta is not None])
 
 
 def _fit(g, meta, name, i):
@@ -265,7 +272,10 @@ class Function(metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the operation on ``args`` and, if a gradient is needed, record it."""
-        ctx = cls._backward_cls(*args)  # a Node: its edges lead to the inputs' nodes
+        ctx = cls._backward_cls(*[a for a in args if isinstance(a, Tensor)])  # edges, as Node
+        ctx._inputs = tuple(  # for each argument: (shape, dtype, device) if a tensor, else None
+            (tuple(a.shape), a.dtype, a._dev) if isinstance(a, Tensor) else None for a in args
+        )
         with grad_mode.no_grad():  # the forward's own operations are not recorded
             if cls.setup_context is Function.setup_context:
                 output = cls.forward(ctx, *args, **kwargs)
@@ -296,9 +306,6 @@ def _record_outputs(ctx, args, output):
     if not tracked:
         return tuple(outputs) if several else outputs[0]
 
-    ctx._inputs = tuple(
-        (tuple(a.shape), a.dtype, a._dev) if isinstance(a, Tensor) else None for a in args
-    )
     ctx._outputs = tuple(
         (tuple(o.shape), o.dtype, o._dev) if isinstance(o, Tensor) else None for o in outputs
     )
