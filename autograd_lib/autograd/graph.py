@@ -1,4 +1,4 @@
-"""The nodes of the backward graph.
+"""The nodes of the backward graph, and the one place where the graph grows (``record``).
 
 Every operation on a tensor that requires grad creates a ``Node`` (PyTorch calls it a
 ``grad_fn``). A node remembers two things:
@@ -7,14 +7,19 @@ Every operation on a tensor that requires grad creates a ``Node`` (PyTorch calls
   inputs that need no gradient). Leaves that require grad are represented by an
   ``AccumulateGrad`` node, which adds the gradient that reaches it into the leaf's ``.grad``.
   PyTorch shows these edges as ``next_functions``: ``((node, 0), ...)``, the 0 saying which
-  output of that node the input was (always the first here: every op has one output).
+  output of that node the input was.
 * the values its backward formula needs (``save_for_backward``), checked against in-place
   changes with version counters, and freed after backward unless ``retain_graph=True``.
 
-Each op subclasses ``Node`` right next to its forward function (see ``autograd_lib/ops``) and
-writes ``backward(self, grad, *saved)``: the chain rule for that op, returning one gradient per
-input. The formulas use only arithmetic that works on both raw arrays and tensors, so the same
-code runs fast on arrays for a normal backward, and on tensors, recording a new graph, for
+Every op records itself the same way (see ``record``): make the node from the inputs, save what
+the formula needs, make the node the output's ``grad_fn``. A built-in op subclasses ``Node``
+right next to its forward function (see ``autograd_lib/ops``) and writes
+``backward(self, grad, *saved)``: the chain rule for that op, returning one gradient per input.
+A user's ``autograd.Function`` gets a ``Node`` subclass made for it (``function.py``), whose
+``backward`` calls the user's.
+
+The built-in formulas use only arithmetic that works on both raw arrays and tensors, so the
+same code runs fast on arrays for a normal backward, and on tensors, recording a new graph, for
 ``create_graph=True`` (which is how higher-order derivatives work).
 """
 
