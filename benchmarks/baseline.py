@@ -73,6 +73,8 @@ def export(rev: str, workdir: Path) -> tuple[str, str]:
     """Write ``autograd_lib`` of ``rev`` to ``workdir/<module>``; return (module, short rev)."""
     full, short = resolve(rev)
     module = f"{PACKAGE}_base_{short}"
+    if (workdir / module).exists():  # the same revision asked for twice
+        return module, short
     archive = _git("archive", "--format=tar", full, PACKAGE)
     target = workdir / module
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:
             missing[f"{LIB}@{rev}"] = f"{type(exc).__name__}: {exc}"
             continue
+        if label in baselines:
+            continue
         workloads.register(label, module)
         baselines.append(label)
         available[label] = f"{full[:12]} ({rev}), version {workloads.version_of(label)}"
