@@ -10,17 +10,30 @@ import numpy as np
 
 
 class dtype:
-    """A tensor element type, printed as ``autograd_lib.float32`` (PyTorch: ``torch.float32``)."""
+    """A tensor element type, printed as ``autograd_lib.float32`` (PyTorch: ``torch.float32``).
 
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+    Besides its NumPy dtype, a dtype knows the names PyTorch uses for it in messages:
 
-    def __init__(self, name, np_dtype, rank):
+    * ``scalar_type``: PyTorch's name of the element type, ``"Float"`` (``c10::ScalarType``),
+      as in "result type Float can't be cast to the desired output type Long";
+    * ``legacy_name``: the old tensor type name, ``"FloatTensor"`` (``x.type()``);
+    * ``cpp_type``: the C++ element type, ``"float"``, as in "expected m1 and m2 to have the
+      same dtype, but got: float != double".
+    """
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank",
+                 "scalar_type", "legacy_name", "cpp_type")
+
+    def __init__(self, name, np_dtype, rank, scalar_type, cpp_type):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
         self.is_signed = self.np.kind in "if"
         self.itemsize = self.np.itemsize
         self._rank = rank  # position in the promotion lattice bool < ints < floats
+        self.scalar_type = scalar_type
+        self.legacy_name = scalar_type + "Tensor"
+        self.cpp_type = cpp_type
 
     def __repr__(self):
         return f"autograd_lib.{self.name}"
@@ -29,15 +42,17 @@ class dtype:
         return (_by_name, (self.name,))
 
 
-bool = dtype("bool", np.bool_, 0)
-uint8 = dtype("uint8", np.uint8, 1)
-int8 = dtype("int8", np.int8, 2)
-int16 = dtype("int16", np.int16, 3)
-int32 = dtype("int32", np.int32, 4)
-int64 = dtype("int64", np.int64, 5)
-float16 = dtype("float16", np.float16, 6)
-float32 = dtype("float32", np.float32, 7)
-float64 = dtype("float64", np.float64, 8)
+# The one table of dtypes and their names (nowhere else lists them).
+#               name       NumPy    rank     ScalarType  C++ type
+bool    = dtype("bool",    np.bool_,   0,    "Bool",     "bool")
+uint8   = dtype("uint8",   np.uint8,   1,    "Byte",     "unsigned char")
+int8    = dtype("int8",    np.int8,    2,    "Char",     "signed char")
+int16   = dtype("int16",   np.int16,   3,    "Short",    "short int")
+int32   = dtype("int32",   np.int32,   4,    "Int",      "int")
+int64   = dtype("int64",   np.int64,   5,    "Long",     "long int")
+float16 = dtype("float16", np.float16, 6,    "Half",     "c10::Half")
+float32 = dtype("float32", np.float32, 7,    "Float",    "float")
+float64 = dtype("float64", np.float64, 8,    "Double",   "double")
 
 # PyTorch's aliases.
 half, float, double = float16, float32, float64
@@ -64,6 +79,12 @@ def from_numpy_dtype(np_dtype):
             f"can't convert np.ndarray of type numpy.{d.name}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
+
+
+def legacy_type_name(np_dtype, on_gpu=False):
+    """PyTorch's old type names: ``autograd_lib.FloatTensor``, ``autograd_lib.cuda.LongTensor``."""
+    prefix = "autograd_lib.cuda." if on_gpu else "autograd_lib."
+    return prefix + from_numpy_dtype(np_dtype).legacy_name
 
 
 def to_dtype(d):
