@@ -11,7 +11,8 @@ Where to read: ``tensor.py`` (the Tensor), ``autograd/graph.py`` (nodes), ``auto
 ``nn/`` and ``optim/`` (models and optimizers), ``backend.py`` (NumPy or CuPy).
 """
 
-from . import (  # noqa: E402,I001  (they build on everything above)
+from . import (
+    _formatting,
     _methods,  # noqa: F401  (attaches ops to Tensor as methods and operators)
     autograd,
     cuda,
@@ -93,14 +94,13 @@ def get_default_dtype():
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):
     """Change how tensors print (as ``torch.set_printoptions``; ``profile='default'`` resets)."""
-    from . import _formatting as f
-
     if profile == "default":
-        f.PRECISION, f.THRESHOLD, f.EDGEITEMS, f.LINEWIDTH = 4, 1000, 3, 80
+        (_formatting.PRECISION, _formatting.THRESHOLD, _formatting.EDGEITEMS,
+         _formatting.LINEWIDTH) = 4, 1000, 3, 80
     for name, value in (("PRECISION", precision), ("THRESHOLD", threshold),
                         ("EDGEITEMS", edgeitems), ("LINEWIDTH", linewidth)):
         if value is not None:
-            setattr(f, name, value)
+            setattr(_formatting, name, value)
 
 
 def typename(obj):

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from . import _dtype
+
 PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
@@ -132,8 +134,6 @@ def _add_suffixes(text, suffixes, indent):
 
 
 def tensor_repr(t, prefix="tensor("):
-    from . import _dtype
-
     indent = len(prefix)
     suffixes = []
     if t._dev.type != "cpu":

@@ -1,16 +1,27 @@
-"""Attach the ops to ``Tensor`` as methods and Python operators (``x.exp()``, ``x * y``).
+"""Attach to ``Tensor`` the methods that build on the rest of the library.
 
 Kept apart from ``tensor.py`` so the class reads as "what a tensor *is*" and this file as
-"what you can *do* with one".
+"what you can *do* with one". ``tensor.py`` imports nothing from ``ops/``, ``autograd/`` or
+``creation.py`` (they all import it); this file imports them all and adds
+
+* the ops as methods and Python operators (``x.exp()``, ``x * y``), and their in-place forms
+  (``x.add_(y)``, ``x += y``, ``x.relu_()``, ``x.uniform_()``);
+* ``x.to(...)`` (the op ``convert``), ``x.new_tensor(...)`` and the legacy constructor
+  ``Tensor(2, 3)``;
+* autograd's methods: ``x.backward()``, ``x.register_hook(hook)`` and the leaf's
+  ``AccumulateGrad`` node.
 """
 
 import operator
+import weakref
 
 import numpy as np
 
-from . import ops
+from . import _dtype, autograd, backend, creation, ops
+from .autograd.graph import AccumulateGrad, _RemovableHandle
 from .backend import CPU, to_device
 from .grad_mode import _state
+from .ops.shape import convert
 from .tensor import Tensor, _inplace
 
 
@@ -61,7 +72,6 @@ _METHODS = {
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
-Tensor.__hash__ = lambda self: id(self)  # __eq__ is elementwise, so hash by identity
 Tensor.__pos__ = lambda self: self
 Tensor.where = lambda self, condition, other: ops.where(condition, self, other)
 Tensor.T = property(ops.numpy_T)
@@ -71,9 +81,7 @@ Tensor.__rfloordiv__ = lambda self, other: ops.div(_as(other, self), self, round
 
 
 def _as(value, like):
-    from .creation import tensor
-
-    return value if isinstance(value, Tensor) else tensor(value, device=like.device)
+    return value if isinstance(value, Tensor) else creation.tensor(value, device=like.device)
 
 
 # -- in-place operations ----------------------------------------------------------------------
@@ -145,16 +153,12 @@ Tensor.pow_ = _inplace(ops.pow)
 
 
 def _uniform_(self, a=0.0, b=1.0):
-    from . import creation
-
     values = creation._rng.uniform(a, b, self._data.shape).astype(self._data.dtype)
     self._write(values if self._dev is CPU else to_device(values, self._dev))
     return self
 
 
 def _normal_(self, mean=0.0, std=1.0):
-    from . import creation
-
     values = (mean + std * creation._rng.standard_normal(self._data.shape)).astype(self._data.dtype)
     self._write(values if self._dev is CPU else to_device(values, self._dev))
     return self
@@ -162,3 +166,70 @@ def _normal_(self, mean=0.0, std=1.0):
 
 Tensor.uniform_ = _uniform_
 Tensor.normal_ = _normal_
+
+
+# -- making tensors, converting them --------------------------------------------------------
+
+
+def _legacy_constructor(cls, *args, **kwargs):
+    """``Tensor(2, 3)`` (zeros of that shape) or ``Tensor([1, 2])`` (those numbers): float32,
+    as PyTorch's legacy constructor ``torch.Tensor``."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return creation.tensor(args[0], dtype=_dtype.float32)
+    return creation.tensor(np.zeros(args, dtype=np.float32))
+
+
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """``to(dtype)``, ``to(device)``, ``to(other)``: a converted tensor (differentiable)."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a._dev
+        elif isinstance(a, (_dtype.dtype, type)) or a in (float, int, bool):
+            dtype = a
+        else:
+            device = a
+    return convert(self, _dtype.to_dtype(dtype), backend.parse_device(device), copy)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self._dev,
+                           requires_grad=requires_grad)
+
+
+Tensor.__new__ = staticmethod(_legacy_constructor)
+Tensor.to = to
+Tensor.new_tensor = new_tensor
+
+
+# -- autograd ---------------------------------------------------------------------------------
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the gradient of this tensor w.r.t. the graph leaves (see autograd.backward)."""
+    autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+
+def register_hook(self, hook):
+    """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+    if not self._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self._grad_fn is not None:
+        return self._grad_fn.register_prehook(hook)
+    if self._hooks is None:
+        self._hooks = []
+    self._hooks.append(hook)
+    return _RemovableHandle(self._hooks, hook)
+
+
+def _grad_accumulator(self):
+    """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
+    acc = self._acc() if self._acc is not None else None
+    if acc is None:
+        acc = AccumulateGrad(self)
+        self._acc = weakref.ref(acc)
+    return acc
+
+
+Tensor.backward = backward
+Tensor.register_hook = register_hook
+Tensor._grad_accumulator = _grad_accumulator

@@ -63,6 +63,16 @@ _DEVICES = {}
 CPU = device("cpu")
 
 
+def parse_device(d, default=None):
+    """The device that ``d`` names: a device, ``"cpu"``, ``"cuda:1"``, or an int (a GPU's index,
+    as in ``x.to(1)``); ``default`` when ``d`` is None."""
+    if d is None:
+        return default
+    if isinstance(d, int):
+        return device("cuda", d)
+    return device(d)
+
+
 # ---------------------------------------------------------------------------------------------
 # CuPy, imported on first use only, with errors that say what to do.
 # ---------------------------------------------------------------------------------------------

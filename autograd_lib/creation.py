@@ -34,21 +34,13 @@ def seed():
     return manual_seed(np.random.SeedSequence().entropy % (2**63))
 
 
-def _device(device):
-    if device is None:
-        return CPU
-    if isinstance(device, int):
-        return backend.device("cuda", device)
-    return backend.device(device)
-
-
 def _finish(array, dtype, device, requires_grad):
     """Cast, move to the device, wrap, and check ``requires_grad``."""
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)
         if array.dtype != dtype.np:
             array = array.astype(dtype.np)
-    dev = _device(device)
+    dev = backend.parse_device(device, default=CPU)
     if dev is not CPU:
         array = backend.to_device(array, dev)
     if requires_grad and array.dtype.kind != "f":

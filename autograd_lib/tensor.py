@@ -10,8 +10,11 @@ A tensor holds
   with its views, so that backward can detect a value that changed after it was saved
   (``_version`` reads it, as in PyTorch).
 
-The operations themselves live in ``autograd_lib/ops``; this module attaches them as methods
-and operators, so ``x * y``, ``x.mul(y)`` and ``autograd_lib.mul(x, y)`` are one function.
+The operations themselves live in ``autograd_lib/ops``; ``_methods.py`` attaches them as
+methods and operators, so ``x * y``, ``x.mul(y)`` and ``autograd_lib.mul(x, y)`` are one
+function. It also adds the methods that need the rest of the library (``backward``,
+``register_hook``, ``to``, ``new_tensor`` and the legacy constructor ``Tensor(2, 3)``): this
+module imports nothing from ``autograd/``, ``ops/`` or ``creation.py``, which all build on it.
 """
 
 import warnings
@@ -57,14 +60,6 @@ class Tensor:
     _retains_grad = False
     _base = None  # for a view: the tensor whose numbers it shares
     __array_priority__ = 1000  # ndarray * tensor -> Tensor.__rmul__, not an object array
-
-    def __new__(cls, *args, **kwargs):
-        # Legacy constructor, as ``torch.Tensor(2, 3)`` or ``torch.Tensor([1, 2])``: float32.
-        from .creation import tensor as _tensor
-
-        if len(args) == 1 and not isinstance(args[0], int):
-            return _tensor(args[0], dtype=_dtype.float32)
-        return _tensor(np.zeros(args, dtype=np.float32))
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, dev=CPU):
@@ -158,14 +153,6 @@ class Tensor:
     def is_inference(self):
         return False
 
-    def _grad_accumulator(self):
-        """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
-        acc = self._acc() if self._acc is not None else None
-        if acc is None:
-            acc = _graph.AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
-        return acc
-
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if not self._requires_grad:
@@ -187,21 +174,6 @@ class Tensor:
     @property
     def retains_grad(self):
         return self._retains_grad
-
-    def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._grad_fn is not None:
-            return self._grad_fn.register_prehook(hook)
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _graph._RemovableHandle(self._hooks, hook)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Compute the gradient of this tensor w.r.t. the graph leaves (see autograd.backward)."""
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- metadata ----------------------------------------------------------------------------
     @property
@@ -254,10 +226,8 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def type(self, dtype=None):
-        from .autograd.graph import legacy_type_name
-
         if dtype is None:
-            return legacy_type_name(self._data.dtype, self._dev.type == "cuda")
+            return _dtype.legacy_type_name(self._data.dtype, self._dev.type == "cuda")
         return self.to(dtype)
 
     def __len__(self):
@@ -270,7 +240,7 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self):
+    def __hash__(self):  # ``==`` is elementwise (``_methods.py``), so hash by identity
         return id(self)
 
     # -- conversions -------------------------------------------------------------------------
@@ -367,24 +337,12 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """``to(dtype)``, ``to(device)``, ``to(other)``: a converted tensor (differentiable)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a._dev
-            elif isinstance(a, (_dtype.dtype, type)) or a in (float, int, bool):
-                dtype = a
-            else:
-                device = a
-        from .ops.shape import convert
-
-        return convert(self, _dtype.to_dtype(dtype), _parse_device(device), copy)
-
+    # ``to(dtype)``, ``to(device)``, ``to(other)`` is in ``_methods.py`` (it is the op ``convert``).
     def cpu(self):
         return self.to(device=CPU)
 
     def cuda(self, device=None):
-        return self.to(device="cuda" if device is None else _cuda_device(device))
+        return self.to(device="cuda" if device is None else device)
 
     def double(self):
         return self.to(_dtype.float64)
@@ -403,12 +361,6 @@ class Tensor:
 
     def bool(self):
         return self.to(_dtype.bool)
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from .creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, device=device or self._dev,
-                      requires_grad=requires_grad)
 
     # -- in-place changes ------------------------------------------------------------------
     def _check_inplace(self):
@@ -497,8 +449,8 @@ def _inplace(op):
                 result = result.to(self.dtype)
             else:
                 raise RuntimeError(
-                    f"result type {_dtype_name(result.dtype)} can't be cast to the desired output "
-                    f"type {_dtype_name(self.dtype)}"
+                    f"result type {result.dtype.scalar_type} can't be cast to the desired output "
+                    f"type {self.dtype.scalar_type}"
                 )
         if result.shape != self.shape:
             raise RuntimeError(
@@ -512,15 +464,11 @@ def _inplace(op):
     return method
 
 
-def _dtype_name(d):
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "float16": "Half"}.get(d.name, d.name)
-
-
 def _rebuild(array, requires_grad, dev):
-    from .creation import tensor
-
-    return tensor(array, requires_grad=requires_grad, device=dev)
+    """Unpickle (or ``copy.copy``) a tensor: a new leaf with its own copy of ``array``."""
+    dev = device(dev)
+    data = array.copy() if dev is CPU else to_device(array, dev)
+    return Tensor._make(data, bool(requires_grad), None, dev)
 
 
 def _wrap_dim(dim, ndim):
@@ -532,25 +480,8 @@ def _wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _parse_device(d):
-    if d is None:
-        return None
-    if isinstance(d, int):
-        return device("cuda", d)
-    return device(d)
-
-
-def _cuda_device(d):
-    return device("cuda", d) if isinstance(d, int) else device(d)
-
-
 def is_tensor(x):
     return isinstance(x, Tensor)
 
 
 __all__ = ["Tensor", "Size", "is_tensor", "device_of"]
-
-# The autograd package builds on Tensor, so it is imported once the class exists. The methods
-# above use these names at call time (an import inside ``backward`` cost 0.2 us per call).
-from . import autograd as _autograd  # noqa: E402
-from .autograd import graph as _graph  # noqa: E402
