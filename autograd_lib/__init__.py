@@ -73,7 +73,6 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (add, mul, exp, matmul, sum, cat, ... as functions)
-from .ops import return_types as _rt  # noqa: F401
 from .tensor import Size, Tensor, is_tensor
 
 __version__ = "0.1.0"

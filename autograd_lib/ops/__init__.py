@@ -49,7 +49,6 @@ from .reduction import (
     minimum,
     norm,
     prod,
-    return_types,
     sum,
 )
 from .shape import (
@@ -82,4 +81,26 @@ from .shape import (
 )
 from .softmax import log_softmax, softmax
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# The functions, by family; nothing else (the family modules, ``arithmetic`` ... ``softmax``,
+# stay inside ``ops``: ``from .ops import *`` in ``autograd_lib/__init__.py`` must not make
+# ``autograd_lib.linalg`` a module of ours, where PyTorch has ``torch.linalg``).
+__all__ = [
+    # arithmetic
+    "add", "div", "mul", "neg", "pow", "reciprocal", "rsub", "square", "sub",
+    # elementwise
+    "abs", "allclose", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "clamp", "clip",
+    "cos", "eq", "equal", "exp", "ge", "gt", "isclose", "isfinite", "isnan", "le", "log",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne", "relu", "sigmoid",
+    "sign", "sin", "sqrt", "tanh", "where",
+    # linalg
+    "bmm", "dot", "matmul", "mm", "mv", "outer",
+    # reduction
+    "amax", "amin", "argmax", "argmin", "max", "maximum", "mean", "min", "minimum", "norm", "prod",
+    "sum",
+    # shape
+    "broadcast_to", "cat", "clone", "concat", "concatenate", "contiguous", "expand", "expand_as",
+    "flatten", "getitem", "mT", "numpy_T", "permute", "ravel", "reshape", "reshape_as", "setitem",
+    "squeeze", "stack", "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "view", "view_as",
+    # softmax
+    "log_softmax", "softmax",
+]
