@@ -1,7 +1,12 @@
-"""Arithmetic: + - * / ** and negation, each forward beside its backward formula.
+"""Arithmetic: + - * / ** and negation, each forward right below its backward node.
 
 The formulas follow PyTorch's ``tools/autograd/derivatives.yaml`` in the same order of
 arithmetic, so float32 results agree with PyTorch bit for bit.
+
+Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``): 1. the forward, on arrays; 2. the result tensor; 3. does any input
+need a gradient?  4. the node, with edges to the inputs' nodes; 5. what its backward formula
+needs; 6. ``record``: the node becomes the result's ``grad_fn``.
 
 Broadcasting: if ``a`` has shape (3, 1) and ``b`` shape (4,), ``a + b`` has shape (3, 4); the
 gradient for each input is summed back to that input's shape (``sum_to``).
@@ -9,20 +14,18 @@ gradient for each input is summed back to that input's shape (``sum_to``).
 
 import math
 
-from ..autograd.graph import Node
-from ..tensor import Tensor, _new
-from ._common import _state, cast, log, make, operands, quiet, record, sum_to, where, xp_of
+from ..autograd.graph import Node, record
+from ..tensor import Tensor
+from ._common import _state, cast, log, operands, quiet, sum_to, where, xp_of
 
 
 class _Binary(Node):
     """A node of a two-input elementwise op. If the inputs were broadcast to a bigger shape, or
-    promoted to a common dtype, it remembers their shapes and dtypes (``_binary`` sets them) so
-    that ``reduce`` can give each gradient the shape and dtype of its input back."""
+    promoted to a common dtype, it remembers their shapes and dtypes (``shapes``, ``dtypes``;
+    ``None`` if not) so that ``reduce`` can give each gradient the shape and dtype of its input
+    back."""
 
     __slots__ = ("shapes", "dtypes")
-
-    def save_inputs(self, a, b, out):
-        """Keep what the backward formula needs (nothing for + and -)."""
 
     def reduce(self, grads):
         """Sum each gradient back to its input's shape (and dtype)."""
@@ -41,20 +44,16 @@ class _Binary(Node):
         return da, db
 
 
-def _binary(node_cls, a, b, out_data, dev, promoted):
-    """Wrap the result of ``a (op) b`` and, if a gradient is needed, record its node."""
-    out = _new(out_data, False, None, dev)
-    if _state.enabled and (a._requires_grad or isinstance(b, Tensor) and b._requires_grad):
-        node = node_cls(a, b)
-        shape = out_data.shape
-        sa = a._data.shape
-        sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
-        node.shapes = None if sa == shape and sb == shape else (sa, sb)
-        node.dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
-        node.save_inputs(a, b, out)
-        out._grad_fn = node
-        out._requires_grad = True
-    return out
+def _undo_info(a, b, data, promoted):
+    """``(shapes, dtypes)`` of a ``_Binary`` node for ``a (op) b`` with result ``data``: the
+    inputs' shapes if broadcasting changed one, their dtypes if they were promoted (else
+    ``None``). Bookkeeping only: it records nothing."""
+    shape = data.shape
+    sa = a._data.shape
+    sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
+    shapes = None if sa == shape and sb == shape else (sa, sb)
+    dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
+    return shapes, dtypes
 
 
 # -- addition and subtraction -----------------------------------------------------------------
@@ -73,6 +72,23 @@ class AddBackward0(_Binary):
         return self.reduce((None if fa is None else grad, db))
 
 
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``, with broadcasting."""
+    if not isinstance(input, Tensor):
+        return add(other, input, alpha=1) if alpha == 1 else add(other * alpha, input)
+    a, b, dev, promoted = operands(input, other)
+    data = a + b if alpha == 1 else a + alpha * b
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or
+                           isinstance(other, Tensor) and other._requires_grad):
+        node = AddBackward0(input, other)
+        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
+        node.alpha = alpha
+        record(node, out)
+    return out
+
+
 class SubBackward0(AddBackward0):
     """z = a - alpha * b:   dz/da = 1,   dz/db = -alpha."""
 
@@ -86,17 +102,6 @@ class SubBackward0(AddBackward0):
         return self.reduce((None if fa is None else grad, db))
 
 
-def add(input, other, *, alpha=1):
-    """``input + alpha * other``, with broadcasting."""
-    if not isinstance(input, Tensor):
-        return add(other, input, alpha=1) if alpha == 1 else add(other * alpha, input)
-    a, b, dev, promoted = operands(input, other)
-    out = _binary(AddBackward0, input, other, a + b if alpha == 1 else a + alpha * b, dev, promoted)
-    if out._grad_fn is not None:
-        out._grad_fn.alpha = alpha
-    return out
-
-
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``, with broadcasting."""
     if not isinstance(input, Tensor):
@@ -107,9 +112,15 @@ def sub(input, other, *, alpha=1):
             "or `logical_xor()` operator instead."
         )
     a, b, dev, promoted = operands(input, other)
-    out = _binary(SubBackward0, input, other, a - b if alpha == 1 else a - alpha * b, dev, promoted)
-    if out._grad_fn is not None:
-        out._grad_fn.alpha = alpha
+    data = a - b if alpha == 1 else a - alpha * b
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or
+                           isinstance(other, Tensor) and other._requires_grad):
+        node = SubBackward0(input, other)
+        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
+        node.alpha = alpha
+        record(node, out)
     return out
 
 
@@ -126,9 +137,9 @@ def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (what ``3 - x`` calls)."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    a, b, dev, promoted = operands(input, other)
-    out = make(b - a if alpha == 1 else b - alpha * a, dev)
-    if _state.enabled and input._requires_grad:
+    a, b, dev, _ = operands(input, other)
+    out = Tensor._make(b - a if alpha == 1 else b - alpha * a, False, None, dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = RsubBackward1(input)
         node.alpha = alpha
         record(node, out)
@@ -143,11 +154,6 @@ class MulBackward0(_Binary):
 
     __slots__ = ()
 
-    def save_inputs(self, a, b, out):
-        # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
-        fa, fb = self._next
-        self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
-
     def backward(self, grad, a, b):
         # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
         return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
@@ -158,7 +164,19 @@ def mul(input, other):
     if not isinstance(input, Tensor):
         return mul(other, input)
     a, b, dev, promoted = operands(input, other)
-    return _binary(MulBackward0, input, other, a * b, dev, promoted)
+    data = a * b
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or
+                           isinstance(other, Tensor) and other._requires_grad):
+        node = MulBackward0(input, other)
+        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
+        # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
+        fa, fb = node._next
+        node.save_for_backward(input if fb is not None else None,
+                               other if fa is not None else None)
+        record(node, out)
+    return out
 
 
 class DivBackward0(_Binary):
@@ -166,10 +184,8 @@ class DivBackward0(_Binary):
 
     __slots__ = ()
 
-    def save_inputs(self, a, b, out):
-        self.save_for_backward(a if self._next[1] is not None else None, b)
-
     def backward(self, grad, a, b):
+        # ``a`` is saved only if b needs a gradient.
         return self.reduce((
             None if self._next[0] is None else grad / b,
             None if a is None else -grad * ((a / b) / b),
@@ -192,7 +208,15 @@ def div(input, other, *, rounding_mode=None):
     else:
         with quiet():
             data = a / b
-    return _binary(DivBackward0, input, other, data, dev, promoted)
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or
+                           isinstance(other, Tensor) and other._requires_grad):
+        node = DivBackward0(input, other)
+        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
+        node.save_for_backward(input if node._next[1] is not None else None, other)
+        record(node, out)
+    return out
 
 
 def _div_rounding(input, other, mode):
@@ -208,7 +232,7 @@ def _div_rounding(input, other, mode):
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
             f"'{mode}'"
         )
-    return make(data, dev)
+    return Tensor._make(data, False, None, dev)
 
 
 class ReciprocalBackward0(Node):
@@ -223,8 +247,9 @@ class ReciprocalBackward0(Node):
 def reciprocal(input):
     x = input._data if input.is_floating_point() else input._data.astype("float32")
     with quiet():
-        out = make(1 / x, input._dev)
-    if _state.enabled and input._requires_grad:
+        data = 1 / x
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = ReciprocalBackward0(input)
         node.save_output(out)
         record(node, out)
@@ -246,13 +271,24 @@ def neg(input):
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    out = make(-input._data, input._dev)
-    if _state.enabled and input._requires_grad:
-        record(NegBackward0(input), out)
+    out = Tensor._make(-input._data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = NegBackward0(input)
+        record(node, out)
     return out
 
 
 # -- powers -----------------------------------------------------------------------------------
+
+
+def _power(a, b):
+    """a ** b on arrays, keeping bool ** bool a bool as PyTorch does (NumPy would give int8)."""
+    if isinstance(b, (int, float)) and b >= 0 and float(b).is_integer():
+        r = a ** b  # x ** 2 and friends: no inf or nan from finite numbers
+    else:  # 0 ** -1 is inf and (-1) ** 0.5 is nan: silently, as in PyTorch
+        with quiet():
+            r = a ** b
+    return r.astype(bool) if a.dtype.kind == "b" and r.dtype.kind != "b" else r
 
 
 class PowBackward0(Node):
@@ -269,22 +305,49 @@ class PowBackward0(Node):
         return (grad * (c * a ** (c - 1)),)
 
 
+def pow(input, exponent):
+    """``input ** exponent``; either may be a Python number (``2 ** x``)."""
+    if not isinstance(input, Tensor):  # number ** tensor
+        return _pow_number_tensor(input, exponent)
+    if isinstance(exponent, Tensor):
+        return _pow_tensors(input, exponent)
+    a, b, dev, _ = operands(input, exponent)
+    out = Tensor._make(_power(a, b), False, None, dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = PowBackward0(input)
+        node.exponent = exponent
+        node.save_for_backward(input)
+        record(node, out)
+    return out
+
+
 class PowBackward1(_Binary):
     """z = a ** b (both tensors):   dz/da = b * a ** (b - 1),   dz/db = z * log(a)."""
 
     __slots__ = ()
 
-    def save_inputs(self, a, b, out):
-        self.save_for_backward(a, b)
-        self.save_output(out)
-
     def backward(self, grad, a, b, result):
         da = db = None
         if self._next[0] is not None:
-            da = grad * where(_data(b) == 0, 0.0, b * a ** (b - 1))
+            da = grad * where(b == 0, 0.0, b * a ** (b - 1))
         if self._next[1] is not None:
-            db = grad * where((_data(a) == 0) & (_data(b) >= 0), 0.0, result * log(a))
+            db = grad * where((a == 0) & (b >= 0), 0.0, result * log(a))
         return self.reduce((da, db))
+
+
+def _pow_tensors(input, exponent):
+    """``input ** exponent``, both tensors (``pow`` calls it)."""
+    a, b, dev, promoted = operands(input, exponent)
+    data = _power(a, b)
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, exponent), spelled out: hot path
+    if _state.enabled and (input._requires_grad or exponent._requires_grad):
+        node = PowBackward1(input, exponent)
+        node.shapes, node.dtypes = _undo_info(input, exponent, data, promoted)
+        node.save_for_backward(input, exponent)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class PowBackward2(Node):
@@ -294,44 +357,18 @@ class PowBackward2(Node):
 
     def backward(self, grad, result):
         if self.base == 0:
-            return (grad * where(_data(result) == 0, 0.0, result * 0),)
+            return (grad * where(result == 0, 0.0, result * 0),)
         return (grad * (result * math.log(self.base)),)
 
 
-def _power(a, b):
-    """a ** b, keeping bool ** bool a bool as PyTorch does (NumPy would give int8)."""
-    if isinstance(b, (int, float)) and b >= 0 and float(b).is_integer():
-        r = a ** b  # x ** 2 and friends: no inf or nan from finite numbers
-    else:  # 0 ** -1 is inf and (-1) ** 0.5 is nan: silently, as in PyTorch
-        with quiet():
-            r = a ** b
-    return r.astype(bool) if a.dtype.kind == "b" and r.dtype.kind != "b" else r
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-def pow(input, exponent):
-    """``input ** exponent``; either may be a Python number (``2 ** x``)."""
-    if not isinstance(input, Tensor):  # number ** tensor
-        e, base, dev, _ = operands(exponent, input)
-        out = make(base ** e, dev)
-        if _state.enabled and exponent._requires_grad:
-            node = PowBackward2(exponent)
-            node.base = input
-            node.save_output(out)
-            record(node, out)
-        return out
-    if isinstance(exponent, Tensor):
-        a, b, dev, promoted = operands(input, exponent)
-        return _binary(PowBackward1, input, exponent, _power(a, b), dev, promoted)
-    a, b, dev, _ = operands(input, exponent)
-    out = make(_power(a, b), dev)
-    if _state.enabled and input._requires_grad:
-        node = PowBackward0(input)
-        node.exponent = exponent
-        node.save_for_backward(input)
+def _pow_number_tensor(base, exponent):
+    """``base ** exponent``, ``base`` a number (``pow`` calls it: what ``2 ** x`` does)."""
+    e, c, dev, _ = operands(exponent, base)
+    out = Tensor._make(c ** e, False, None, dev)
+    if _state.enabled and exponent._requires_grad:  # needs_grad(exponent), spelled out: hot path
+        node = PowBackward2(exponent)
+        node.base = base
+        node.save_output(out)
         record(node, out)
     return out
 

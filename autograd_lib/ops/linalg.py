@@ -2,25 +2,30 @@
 
 For C = A @ B, each C_ij = sum_k A_ik B_kj, so dL/dA = dL/dC @ B^T and dL/dB = A^T @ dL/dC.
 Matrix-vector and batched products are the same rule with dimensions added and removed.
+
+Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``): the forward on arrays, the result tensor, then, if an input needs a
+gradient, the node, what its backward formula needs, and ``record``. dA needs B and dB needs A,
+so each input is saved only if the *other* one needs a gradient (as in PyTorch).
 """
 
-from ..autograd.graph import Node
-from ._common import _state, make, operands, record, sum_to, xp_of
-
-_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
-          "int32": "int", "bool": "bool"}
+from ..autograd.graph import Node, needs_grad, record
+from ..tensor import Tensor
+from ._common import _state, operands, sum_to
 
 
 def _same_dtype(a, b, op):
     """Matrix products don't promote dtypes in PyTorch: they refuse mixed ones."""
     if a._data.dtype != b._data.dtype:
-        x, y = (_NAMES.get(t._data.dtype.name, t._data.dtype.name) for t in (a, b))
+        x, y = a.dtype, b.dtype
         if op == "dot":
             raise RuntimeError(
-                f"dot : expected both vectors to have same dtype, but found {x.capitalize()} "
-                f"and {y.capitalize()}"
+                f"dot : expected both vectors to have same dtype, but found {x.scalar_type} "
+                f"and {y.scalar_type}"
             )
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {x} != {y}")
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {x.cpp_type} != {y.cpp_type}"
+        )
 
 
 def _mT(x):
@@ -40,23 +45,6 @@ class MmBackward0(Node):
         )
 
 
-def _save_crossed(node, a, b):
-    # dA needs B and dB needs A: save each only if the other input needs a gradient
-    node.save_for_backward(
-        a if node._next[1] is not None else None,
-        b if node._next[0] is not None else None,
-    )
-
-
-def _record_product(node_cls, input, other, data, dev):
-    out = make(data, dev)
-    if _state.enabled and (input._requires_grad or other._requires_grad):
-        node = node_cls(input, other)
-        _save_crossed(node, input, other)
-        record(node, out)
-    return out
-
-
 def mm(input, mat2):
     """Matrix product of two 2-D tensors."""
     if input.ndim != 2:
@@ -70,7 +58,14 @@ def mm(input, mat2):
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
             f"{b.shape[0]}x{b.shape[1]})"
         )
-    return _record_product(MmBackward0, input, mat2, a @ b, dev)
+    out = Tensor._make(a @ b, False, None, dev)
+    # needs_grad(input, mat2), spelled out: hot path
+    if _state.enabled and (input._requires_grad or mat2._requires_grad):
+        node = MmBackward0(input, mat2)
+        node.save_for_backward(input if node._next[1] is not None else None,
+                               mat2 if node._next[0] is not None else None)
+        record(node, out)
+    return out
 
 
 class DotBackward0(Node):
@@ -96,7 +91,13 @@ def dot(input, other):
             "of elements, but got {} and {} elements respectively".format(
                 a.shape[0], b.shape[0], a.shape[0], b.shape[0])
         )
-    return _record_product(DotBackward0, input, other, xp_of(a).asarray(a @ b), dev)
+    out = Tensor._make(a @ b, False, None, dev)  # 0-d, as NumPy returns it (a NumPy scalar)
+    if needs_grad(input, other):
+        node = DotBackward0(input, other)
+        node.save_for_backward(input if node._next[1] is not None else None,
+                               other if node._next[0] is not None else None)
+        record(node, out)
+    return out
 
 
 class MvBackward0(Node):
@@ -112,9 +113,16 @@ class MvBackward0(Node):
 
 
 def mv(input, vec):
+    """Product of a 2-D tensor and a 1-D tensor."""
     _same_dtype(input, vec, "mv")
     a, b, dev, _ = operands(input, vec)
-    return _record_product(MvBackward0, input, vec, a @ b, dev)
+    out = Tensor._make(a @ b, False, None, dev)
+    if needs_grad(input, vec):
+        node = MvBackward0(input, vec)
+        node.save_for_backward(input if node._next[1] is not None else None,
+                               vec if node._next[0] is not None else None)
+        record(node, out)
+    return out
 
 
 class MatmulBackward0(Node):
@@ -170,11 +178,13 @@ def matmul(input, other):
             f"Expected size for first two dimensions of batch2 tensor to match: shapes "
             f"{list(a.shape)} and {list(b.shape)} cannot be multiplied"
         ) from None
-    out = make(data, dev)
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
     if _state.enabled and (input._requires_grad or other._requires_grad):
         node = MatmulBackward0(input, other)
         node.shapes = (a.shape, b.shape)
-        _save_crossed(node, input, other)
+        node.save_for_backward(input if node._next[1] is not None else None,
+                               other if node._next[0] is not None else None)
         record(node, out)
     return out
 
