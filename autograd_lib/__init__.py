@@ -73,7 +73,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (add, mul, exp, matmul, sum, cat, ... as functions)
-from .tensor import Size, Tensor, is_tensor
+from .tensor import Size, Tensor, is_tensor, typename
 
 __version__ = "0.1.0"
 
@@ -100,7 +100,3 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
                         ("EDGEITEMS", edgeitems), ("LINEWIDTH", linewidth)):
         if value is not None:
             setattr(_formatting, name, value)
-
-
-def typename(obj):
-    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__

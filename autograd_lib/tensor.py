@@ -484,4 +484,25 @@ def is_tensor(x):
     return isinstance(x, Tensor)
 
 
-__all__ = ["Tensor", "Size", "is_tensor", "device_of"]
+def typename(obj):
+    """The type name PyTorch's messages use (``torch.typename``).
+
+    ``"autograd_lib.FloatTensor"`` for a tensor, ``"int"`` for ``3``, ``"collections.OrderedDict"``
+    for an ``OrderedDict`` (or the class itself).
+    """
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ""
+        qualname = type(obj).__qualname__
+    if module in ("", "builtins"):
+        return qualname
+    return f"{module}.{qualname}"
+
+
+__all__ = ["Tensor", "Size", "is_tensor", "typename", "device_of"]

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-__all__ = ["Graph", "Node", "draw"]
+__all__ = ["Graph", "DrawnNode", "draw"]
 
 SMALL = 6  # tensors with at most this many elements show their values
 
@@ -67,8 +67,8 @@ STYLES = {
 
 
 @dataclass
-class Node:
-    """One box of the picture.
+class DrawnNode:
+    """One box of the picture: a tensor, or an autograd ``Node`` (a ``grad_fn``) drawn.
 
     ``kind`` is ``"leaf"`` (a tensor not made by an op), ``"op"`` (a ``grad_fn`` node) or
     ``"output"`` (a non-leaf tensor passed to :func:`draw`). ``output`` is true for every
@@ -95,7 +95,7 @@ class Graph:
     handy in tests and for screen readers. ``graph.svg`` is the SVG source.
     """
 
-    def __init__(self, nodes: list[Node], svg: str):
+    def __init__(self, nodes: list[DrawnNode], svg: str):
         self.nodes = tuple(nodes)
         self.svg = svg
 
@@ -136,11 +136,11 @@ def draw(*tensors, names=None, show_grad=True, show_values=True) -> Graph:
     return Graph(_renumber(nodes, order), svg)
 
 
-def _renumber(nodes: list[Node], order: list[int]) -> list[Node]:
+def _renumber(nodes: list[DrawnNode], order: list[int]) -> list[DrawnNode]:
     """The nodes in the given order, with ``inputs`` pointing at the new positions."""
     new = {old: k for k, old in enumerate(order)}
     return [
-        Node(n.kind, n.title, n.details, [new[j] for j in n.inputs], n.output)
+        DrawnNode(n.kind, n.title, n.details, [new[j] for j in n.inputs], n.output)
         for n in (nodes[i] for i in order)
     ]
 
@@ -161,7 +161,7 @@ def _listing(nodes) -> str:
 # -- 1. collecting the nodes ---------------------------------------------------------------
 
 
-def _collect(tensors, names, show_values, show_grad) -> list[Node]:
+def _collect(tensors, names, show_values, show_grad) -> list[DrawnNode]:
     """Walk from the outputs through ``next_functions``, breadth-first, without recursion."""
     tensor_name = {id(t): str(name) for name, t in names.items()}
     outputs = {id(t) for t in tensors}
@@ -185,7 +185,7 @@ def _collect(tensors, names, show_values, show_grad) -> list[Node]:
             index[key] = len(nodes)
             kind = "leaf" if t.grad_fn is None else "output"
             title = tensor_name.get(id(t), "output" if id(t) in outputs else None)
-            nodes.append(Node(kind, title, _tensor_lines(t, show_values, show_grad)))
+            nodes.append(DrawnNode(kind, title, _tensor_lines(t, show_values, show_grad)))
         return index[key]
 
     def fn_node(fn):
@@ -196,7 +196,7 @@ def _collect(tensors, names, show_values, show_grad) -> list[Node]:
             keep.append(fn)
             index[key] = len(nodes)
             details = [f"\u2192 {op_name[id(fn)]}"] if id(fn) in op_name else []
-            nodes.append(Node("op", _op_name(fn), details))
+            nodes.append(DrawnNode("op", _op_name(fn), details))
             todo.append((fn, index[key]))
         return index[key]
 
@@ -254,7 +254,7 @@ def _fmt(value) -> str:
 class _Layout:
     """Layers, order within layers and coordinates of the boxes (and of dummy points)."""
 
-    def __init__(self, nodes: list[Node]):
+    def __init__(self, nodes: list[DrawnNode]):
         self.nodes = nodes
         n = len(nodes)
         self.w = [max(map(len, node.lines)) * CHAR_W + 2 * PAD_X for node in nodes]

@@ -29,26 +29,27 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import autograd_lib
-from autograd_lib.tensor import Tensor
+from autograd_lib.tensor import Tensor, typename
 
 from .parameter import Parameter
 
 
-def _typename(obj):
-    """The type name PyTorch's error messages use (``torch.typename``)."""
-    if isinstance(obj, Tensor):
-        return obj.type()  # e.g. "autograd_lib.FloatTensor"
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = type(obj).__module__ or ""
-        qualname = type(obj).__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    return f"{module}.{qualname}"
+def zero_grads(params, set_to_none=True):
+    """Forget the gradients of ``params``: ``.grad = None``, or zeros in place.
+
+    What ``Module.zero_grad`` and ``Optimizer.zero_grad`` both do, on their parameters.
+    """
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            if param.grad.grad_fn is not None:
+                param.grad.detach_()
+            else:
+                param.grad.requires_grad_(False)
+            param.grad.zero_()
 
 
 def _addindent(text, num_spaces):
@@ -106,7 +107,7 @@ class Module:
 
     def _check_new_name(self, kind, name, registry):
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+            raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
         if "." in name:
             raise KeyError(f'{kind} name can\'t contain "."')
         if name == "":
@@ -121,7 +122,7 @@ class Module:
         self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{_typename(param)}' object to parameter '{name}' "
+                f"cannot assign '{typename(param)}' object to parameter '{name}' "
                 "(autograd_lib.nn.Parameter or None required)"
             )
         if param is not None and param.grad_fn is not None:
@@ -144,7 +145,7 @@ class Module:
         self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
+                f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                 "(autograd_lib Tensor or None required)"
             )
         self._buffers[name] = tensor
@@ -156,9 +157,9 @@ class Module:
     def add_module(self, name, module):
         """Add a child module (what ``self.name = module`` does for you)."""
         if not isinstance(module, Module) and module is not None:
-            raise TypeError(f"{_typename(module)} is not a Module subclass")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {_typename(name)}")
+            raise TypeError(f"module name should be a string. Got {typename(name)}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
         if "." in name:
@@ -193,7 +194,7 @@ class Module:
             # An existing parameter can only be replaced by a Parameter, or by None.
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                    f"cannot assign '{typename(value)}' as parameter '{name}' "
                     "(autograd_lib.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, value)
@@ -205,7 +206,7 @@ class Module:
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as child module '{name}' "
+                    f"cannot assign '{typename(value)}' as child module '{name}' "
                     "(autograd_lib.nn.Module or None expected)"
                 )
             modules[name] = value
@@ -213,7 +214,7 @@ class Module:
             # Re-assigning a registered buffer keeps it a buffer (and keeps its persistence).
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    f"cannot assign '{typename(value)}' as buffer '{name}' "
                     "(autograd_lib.nn.Buffer, autograd_lib.Tensor or None expected)"
                 )
             buffers[name] = value
@@ -364,17 +365,7 @@ class Module:
         By default ``.grad`` becomes ``None``; with ``set_to_none=False`` it is filled with
         zeros in place. (Gradients accumulate: without this, each backward adds to them.)
         """
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                if param.grad.grad_fn is not None:
-                    param.grad.detach_()
-                else:
-                    param.grad.requires_grad_(False)
-                param.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # -----------------------------------------------------------------------------------------
     # Saving and loading: state_dict.

@@ -24,8 +24,8 @@ import copy
 import warnings
 from collections import defaultdict
 
-from autograd_lib.nn.module import _typename
-from autograd_lib.tensor import Tensor
+from autograd_lib.nn.module import zero_grads
+from autograd_lib.tensor import Tensor, typename
 
 
 class Optimizer:
@@ -36,7 +36,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be "
-                "an iterable of Tensors or dicts, but got " + _typename(params)
+                "an iterable of Tensors or dicts, but got " + typename(params)
             )
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -72,7 +72,7 @@ class Optimizer:
             if not isinstance(param, Tensor):
                 raise TypeError(
                     "optimizer can only optimize Tensors, "
-                    "but one of the params is " + _typename(param)
+                    "but one of the params is " + typename(param)
                 )
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
@@ -96,18 +96,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Forget every parameter's gradient: ``.grad = None`` (default) or zeros in place."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    if param.grad.grad_fn is not None:
-                        param.grad.detach_()
-                    else:
-                        param.grad.requires_grad_(False)
-                    param.grad.zero_()
+        zero_grads([param for group in self.param_groups for param in group["params"]],
+                   set_to_none)
 
     def step(self, closure=None):
         """Update the parameters once from their ``.grad``; each optimizer defines it."""
