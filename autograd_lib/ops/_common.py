@@ -1,5 +1,5 @@
-"""What every op module shares: unwrapping operands, recording nodes, and the few helpers that
-backward formulas use on either raw arrays or tensors.
+"""What every op module shares: unwrapping operands, and the few helpers that backward formulas
+use on either raw arrays or tensors. (Recording a node is ``record`` in ``autograd/graph.py``.)
 
 Backward formulas are written with arithmetic operators and with the helpers below, which
 accept a NumPy/CuPy array *or* a Tensor. A normal ``backward()`` passes arrays (fast: no
@@ -10,7 +10,7 @@ recorded and can be differentiated again.
 import numpy as np
 
 from .. import _dtype, backend, grad_mode
-from ..tensor import Tensor, _new
+from ..tensor import Tensor
 
 _state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
 
@@ -21,18 +21,6 @@ def quiet():
     Costs about 1 us, so only ops that can make inf or nan from finite inputs use it.
     """
     return np.errstate(all="ignore")
-
-
-def make(data, dev):
-    """A new tensor around ``data`` (no graph yet)."""
-    return _new(data, False, None, dev)
-
-
-def record(node, out):
-    """Attach ``node`` as the ``grad_fn`` of the freshly made ``out``."""
-    out._grad_fn = node
-    out._requires_grad = True
-    return out
 
 
 def as_tensor(x, like):
@@ -147,7 +135,10 @@ def cast(grad, dtype):
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
-def _unary(name):
+def _array_or_tensor_function(name):
+    """The function ``name`` for an array or a Tensor: ``exp(x)`` is ``np.exp(x)`` (or CuPy's)
+    for an array, ``x.exp()`` (recorded) for a Tensor."""
+
     def fn(x):
         if isinstance(x, Tensor):
             return getattr(x, name)()
@@ -157,7 +148,8 @@ def _unary(name):
     return fn
 
 
-exp, log, sin, cos, sign, sqrt = (_unary(n) for n in ("exp", "log", "sin", "cos", "sign", "sqrt"))
+exp, log, sin, cos, sign, sqrt = (
+    _array_or_tensor_function(n) for n in ("exp", "log", "sin", "cos", "sign", "sqrt"))
 
 
 def where(cond, a, b):

@@ -2,31 +2,25 @@
 
 Each backward is ``grad * f'(x)``, written the way PyTorch's derivatives.yaml writes it; some
 reuse the op's own result (``exp``: d/dx e^x = e^x, so ExpBackward0 saves the output).
+
+Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``): the forward on arrays, ``Tensor._make`` for the result, then, if a
+gradient is needed, the node, what it saves, and ``record(node, out)``.
+
+Backward formulas get arrays (a plain backward) or tensors (``create_graph=True``). Where a
+formula needs a function that NumPy spells ``np.cos(x)`` and a Tensor ``x.cos()``, it calls the
+helper of ``_common`` that takes either: ``either.cos(x)``, ``either.where(mask, grad, 0)``.
 """
 
-from ..autograd.graph import Node
-from ..tensor import Tensor, _new
-from . import _common as either  # helpers that take an array or a tensor
-from ._common import _state, as_tensor, make, operands, quiet, record, sum_to, xp_of
-from ._common import where as pick
+from ..autograd.graph import Node, needs_grad, record
+from ..tensor import Tensor
+from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
+from ._common import _state, as_tensor, operands, quiet, xp_of
 
 
 def _floating(data):
     """Integer inputs compute in the default float32, as in PyTorch (``exp(int) -> float``)."""
     return data if data.dtype.kind == "f" else data.astype("float32")
-
-
-def _unary(node_cls, input, out_data, save_input=False, save_output=False):
-    out = _new(out_data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:
-        node = node_cls(input)
-        if save_input:
-            node.save_for_backward(input)
-        if save_output:
-            node.save_output(out)
-        out._grad_fn = node  # record(node, out), spelled out: every unary op passes here
-        out._requires_grad = True
-    return out
 
 
 class ExpBackward0(Node):
@@ -42,7 +36,12 @@ def exp(input):
     x = _floating(input._data)
     with quiet():
         data = xp_of(x).exp(x)
-    return _unary(ExpBackward0, input, data, save_output=True)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = ExpBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class LogBackward0(Node):
@@ -58,7 +57,12 @@ def log(input):
     x = _floating(input._data)
     with quiet():
         data = xp_of(x).log(x)
-    return _unary(LogBackward0, input, data, save_input=True)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = LogBackward0(input)
+        node.save_for_backward(input)
+        record(node, out)
+    return out
 
 
 class SqrtBackward0(Node):
@@ -74,11 +78,16 @@ def sqrt(input):
     x = _floating(input._data)
     with quiet():
         data = xp_of(x).sqrt(x)
-    return _unary(SqrtBackward0, input, data, save_output=True)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = SqrtBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class AbsBackward0(Node):
-    """d/dx |x| = sign(x)   (0 at x = 0, as PyTorch)."""
+    """d/dx |x| = sign(x)   (0 at x = 0, as PyTorch)   ->   grad * sign(x)."""
 
     __slots__ = ()
 
@@ -87,11 +96,17 @@ class AbsBackward0(Node):
 
 
 def abs(input):
-    return _unary(AbsBackward0, input, xp_of(input._data).abs(input._data), save_input=True)
+    x = input._data
+    out = Tensor._make(xp_of(x).abs(x), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = AbsBackward0(input)
+        node.save_for_backward(input)
+        record(node, out)
+    return out
 
 
 class SinBackward0(Node):
-    """d/dx sin x = cos x."""
+    """d/dx sin x = cos x   ->   grad * cos(x)."""
 
     __slots__ = ()
 
@@ -101,11 +116,16 @@ class SinBackward0(Node):
 
 def sin(input):
     x = _floating(input._data)
-    return _unary(SinBackward0, input, xp_of(x).sin(x), save_input=True)
+    out = Tensor._make(xp_of(x).sin(x), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = SinBackward0(input)
+        node.save_for_backward(input)
+        record(node, out)
+    return out
 
 
 class CosBackward0(Node):
-    """d/dx cos x = -sin x."""
+    """d/dx cos x = -sin x   ->   grad * -sin(x)."""
 
     __slots__ = ()
 
@@ -115,7 +135,12 @@ class CosBackward0(Node):
 
 def cos(input):
     x = _floating(input._data)
-    return _unary(CosBackward0, input, xp_of(x).cos(x), save_input=True)
+    out = Tensor._make(xp_of(x).cos(x), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = CosBackward0(input)
+        node.save_for_backward(input)
+        record(node, out)
+    return out
 
 
 class TanhBackward0(Node):
@@ -129,7 +154,12 @@ class TanhBackward0(Node):
 
 def tanh(input):
     x = _floating(input._data)
-    return _unary(TanhBackward0, input, xp_of(x).tanh(x), save_output=True)
+    out = Tensor._make(xp_of(x).tanh(x), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = TanhBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class SigmoidBackward0(Node):
@@ -146,20 +176,26 @@ def sigmoid(input):
     xp = xp_of(x)
     with quiet():  # exp(-x) overflows to inf for very negative x: 1 / inf = 0, as wanted
         data = 1 / (1 + xp.exp(-x))
-    return _unary(SigmoidBackward0, input, data, save_output=True)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = SigmoidBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class ReluBackward0(Node):
-    """d/dx max(x, 0) = 1 where the result is positive, else 0."""
+    """d/dx max(x, 0) = 1 where the result is positive, else 0   ->   grad where result > 0."""
 
     __slots__ = ()
 
     def backward(self, grad, result):
-        if isinstance(grad, Tensor):  # create_graph: a recorded where()
-            return (pick(result._data > 0, grad, 0),)
+        positive = result > 0
+        if isinstance(grad, Tensor):  # create_graph: recorded as a where() (WhereBackward0)
+            return (either.where(positive, grad, 0),)
         # Multiplying by the boolean mask is the same numbers as where(mask, grad, 0) and
         # about 4x faster in NumPy (0.5 ms per step of the 512x784-256-10 MLP benchmark).
-        return (grad * (result > 0),)
+        return (grad * positive,)
 
 
 def relu(input):
@@ -169,7 +205,12 @@ def relu(input):
     # vectorizes maximum only for two arrays (16 us instead of 40 us on the 512x256 float32
     # activations of the MLP benchmark).
     zero = xp.zeros(x.shape[-1:], dtype=x.dtype) if x.ndim else 0
-    return _unary(ReluBackward0, input, xp.maximum(x, zero), save_output=True)
+    out = Tensor._make(xp.maximum(x, zero), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = ReluBackward0(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class ClampBackward1(Node):
@@ -178,13 +219,13 @@ class ClampBackward1(Node):
     __slots__ = ("min", "max")
 
     def backward(self, grad, x):
-        xd = x._data if isinstance(x, Tensor) else x
-        mask = xp_of(xd).ones(xd.shape, dtype=bool)
-        if self.min is not None:
-            mask &= xd >= self.min
-        if self.max is not None:
-            mask &= xd <= self.max
-        return (pick(mask, grad, 0),)
+        if self.min is None:
+            inside = x <= self.max
+        elif self.max is None:
+            inside = x >= self.min
+        else:
+            inside = (x >= self.min) & (x <= self.max)
+        return (either.where(inside, grad, 0),)
 
 
 def clamp(input, min=None, max=None):
@@ -193,11 +234,12 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         raise NotImplementedError("clamp with tensor bounds is not supported; use where()")
     x = input._data
-    data = xp_of(x).clip(x, min, max)
-    out = make(data.astype(x.dtype, copy=False), input._dev)
-    if _state.enabled and input._requires_grad:
+    data = xp_of(x).clip(x, min, max).astype(x.dtype, copy=False)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = ClampBackward1(input)
-        node.min, node.max = min, max
+        node.min = min
+        node.max = max
         node.save_for_backward(input)
         record(node, out)
     return out
@@ -207,14 +249,14 @@ clip = clamp
 
 
 class WhereBackward0(Node):
-    """where(c, a, b): the gradient goes to ``a`` where c is true, to ``b`` elsewhere."""
+    """z = where(c, a, b):  dz/da = grad where c (else 0),  dz/db = grad where not c (else 0)."""
 
     __slots__ = ("shapes", "dtypes")
 
     def backward(self, grad, cond):
-        na, nb = self._next[1] is not None, self._next[2] is not None
-        da = sum_to(pick(cond, grad, 0), self.shapes[0]) if na else None
-        db = sum_to(pick(cond, 0, grad), self.shapes[1]) if nb else None
+        _, need_a, need_b = self.needs_input_grad
+        da = either.sum_to(either.where(cond, grad, 0), self.shapes[0]) if need_a else None
+        db = either.sum_to(either.where(cond, 0, grad), self.shapes[1]) if need_b else None
         if self.dtypes is not None:  # the inputs were promoted: give each its own dtype back
             da = None if da is None else either.cast(da, self.dtypes[0])
             db = None if db is None else either.cast(db, self.dtypes[1])
@@ -225,16 +267,12 @@ def where(condition, input=None, other=None):
     """Elementwise ``input if condition else other`` (broadcasting all three)."""
     if input is None and other is None:
         indices = xp_of(condition._data).nonzero(condition._data)
-        return tuple(make(i, condition._dev) for i in indices)
+        return tuple(Tensor._make(i, False, None, condition._dev) for i in indices)
     like = input if isinstance(input, Tensor) else other
     cond = as_tensor(condition, like)
-    a, b, dev, promoted = operands(
-        as_tensor(input, like) if not isinstance(input, Tensor) else input, other)
-    data = xp_of(a).where(cond._data, a, b)
-    out = make(data, dev)
-    if _state.enabled and (
-        getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)
-    ):
+    a, b, dev, promoted = operands(as_tensor(input, like), other)
+    out = Tensor._make(xp_of(a).where(cond._data, a, b), False, None, dev)
+    if needs_grad(input, other):
         node = WhereBackward0(cond, input, other)
         node.shapes = (getattr(a, "shape", ()), getattr(b, "shape", ()))
         node.dtypes = None
@@ -246,50 +284,43 @@ def where(condition, input=None, other=None):
     return out
 
 
-# -- comparisons and logic: results are bool tensors, never part of a graph -------------------
+# -- comparisons, logic and bits: results are never part of a graph ---------------------------
 
 
-def _compare(ufunc_name):
-    def compare(input, other):
-        a, b, dev, _ = operands(input, other)
-        return make(getattr(xp_of(a), ufunc_name)(a, b), dev)
+def _nondifferentiable(ufunc_name):
+    """The op ``input <ufunc> other`` (NumPy's ``ufunc_name``), with no gradient: its result is a
+    bool tensor (an integer one for bitwise ops on integers), a constant of any graph."""
 
-    compare.__name__ = ufunc_name
-    return compare
-
-
-eq = _compare("equal")
-ne = _compare("not_equal")
-lt = _compare("less")
-le = _compare("less_equal")
-gt = _compare("greater")
-ge = _compare("greater_equal")
-logical_and = _compare("logical_and")
-logical_or = _compare("logical_or")
-logical_xor = _compare("logical_xor")
-
-
-def _bitwise(ufunc_name):
     def op(input, other):
         a, b, dev, _ = operands(input, other)
-        return make(getattr(xp_of(a), ufunc_name)(a, b), dev)
+        return Tensor._make(getattr(xp_of(a), ufunc_name)(a, b), False, None, dev)
 
     op.__name__ = ufunc_name
     return op
 
 
-bitwise_and = _bitwise("bitwise_and")
-bitwise_or = _bitwise("bitwise_or")
-bitwise_xor = _bitwise("bitwise_xor")
+eq = _nondifferentiable("equal")
+ne = _nondifferentiable("not_equal")
+lt = _nondifferentiable("less")
+le = _nondifferentiable("less_equal")
+gt = _nondifferentiable("greater")
+ge = _nondifferentiable("greater_equal")
+logical_and = _nondifferentiable("logical_and")
+logical_or = _nondifferentiable("logical_or")
+logical_xor = _nondifferentiable("logical_xor")
+bitwise_and = _nondifferentiable("bitwise_and")
+bitwise_or = _nondifferentiable("bitwise_or")
+bitwise_xor = _nondifferentiable("bitwise_xor")
 
 
 def logical_not(input):
-    return make(xp_of(input._data).logical_not(input._data), input._dev)
+    return Tensor._make(xp_of(input._data).logical_not(input._data), False, None, input._dev)
 
 
 def bitwise_not(input):
     x = input._data
-    return make(xp_of(x).logical_not(x) if x.dtype == bool else ~x, input._dev)
+    return Tensor._make(xp_of(x).logical_not(x) if x.dtype == bool else ~x, False, None,
+                        input._dev)
 
 
 def equal(input, other):
@@ -303,19 +334,19 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b, dev, _ = operands(input, other)
-    return make(xp_of(a).isclose(a, b, rtol, atol, equal_nan), dev)
+    return Tensor._make(xp_of(a).isclose(a, b, rtol, atol, equal_nan), False, None, dev)
 
 
 def isnan(input):
-    return make(xp_of(input._data).isnan(input._data), input._dev)
+    return Tensor._make(xp_of(input._data).isnan(input._data), False, None, input._dev)
 
 
 def isfinite(input):
-    return make(xp_of(input._data).isfinite(input._data), input._dev)
+    return Tensor._make(xp_of(input._data).isfinite(input._data), False, None, input._dev)
 
 
 class SignBackward0(Node):
-    """sign(x) is flat wherever it is differentiable: the gradient is 0."""
+    """d/dx sign(x) = 0 wherever it is differentiable   ->   grad * 0."""
 
     __slots__ = ()
 
@@ -324,4 +355,9 @@ class SignBackward0(Node):
 
 
 def sign(input):
-    return _unary(SignBackward0, input, xp_of(input._data).sign(input._data))
+    x = input._data
+    out = Tensor._make(xp_of(x).sign(x), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = SignBackward0(input)
+        record(node, out)
+    return out

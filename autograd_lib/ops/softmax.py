@@ -6,8 +6,10 @@ log_softmax:  l = x - max - log(sum(exp(x - max)))
               dl = grad - exp(l) * sum(grad)
 """
 
-from ..autograd.graph import Node
-from ._common import _state, exp, make, normalize_dims, record, xp_of
+from ..autograd.graph import Node, needs_grad, record
+from ..tensor import Tensor
+from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
+from ._common import normalize_dims, xp_of
 
 
 def _floating(x):
@@ -15,6 +17,8 @@ def _floating(x):
 
 
 class SoftmaxBackward0(Node):
+    """s = softmax(x) along dim:  ds = (grad - sum(grad * s, dim)) * s."""
+
     __slots__ = ("dim",)
 
     def backward(self, grad, result):
@@ -26,8 +30,8 @@ def softmax(input, dim=None, dtype=None):
     d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
     xp = xp_of(x)
     e = xp.exp(x - x.max(axis=d, keepdims=True))
-    out = make(e / e.sum(axis=d, keepdims=True), input._dev)
-    if _state.enabled and input._requires_grad:
+    out = Tensor._make(e / e.sum(axis=d, keepdims=True), False, None, input._dev)
+    if needs_grad(input):
         node = SoftmaxBackward0(input)
         node.dim = d
         node.save_output(out)
@@ -36,10 +40,12 @@ def softmax(input, dim=None, dtype=None):
 
 
 class LogSoftmaxBackward0(Node):
+    """l = log_softmax(x) along dim:  dl = grad - exp(l) * sum(grad, dim)."""
+
     __slots__ = ("dim",)
 
     def backward(self, grad, result):
-        return (grad - exp(result) * grad.sum(axis=self.dim, keepdims=True),)
+        return (grad - either.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
 
 
 def log_softmax(input, dim=None, dtype=None):
@@ -47,8 +53,9 @@ def log_softmax(input, dim=None, dtype=None):
     d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
     xp = xp_of(x)
     shifted = x - x.max(axis=d, keepdims=True)
-    out = make(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)), input._dev)
-    if _state.enabled and input._requires_grad:
+    out = Tensor._make(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)), False, None,
+                       input._dev)
+    if needs_grad(input):
         node = LogSoftmaxBackward0(input)
         node.dim = d
         node.save_output(out)
