@@ -97,7 +97,10 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        return self._grad_fn
+        """The node of the op that made this tensor (``None`` for a leaf). For one of several
+        outputs of an ``autograd.Function``, the Function's node (its own edge stays hidden)."""
+        fn = self._grad_fn
+        return fn if fn is None else fn._edge()[0]
 
     @property
     def is_leaf(self):

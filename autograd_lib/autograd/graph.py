@@ -28,6 +28,7 @@ import re
 
 import numpy as np
 
+from .._dtype import legacy_type_name
 from ..backend import device_of
 from ..grad_mode import _state
 from ..tensor import Tensor
@@ -264,19 +265,6 @@ class _RemovableHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-_TYPE_NAMES = {
-    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-    "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-    "uint8": "ByteTensor", "bool": "BoolTensor",
-}
-
-
-def legacy_type_name(np_dtype, on_gpu=False):
-    """PyTorch's old type names: ``autograd_lib.FloatTensor``, ``autograd_lib.cuda.LongTensor``."""
-    prefix = "autograd_lib.cuda." if on_gpu else "autograd_lib."
-    return prefix + _TYPE_NAMES[str(np_dtype)]
 
 
 def _version_message(tensor, producer, expected, array=None, version=None):
