@@ -5,14 +5,12 @@ back over the inputs: ``sum`` copies it to every input, ``mean`` divides it by t
 sends it only to the position(s) of the maximum.
 """
 
-import collections
-
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
-from ._common import _state, data_of, expand_to, make, normalize_dims, record, xp_of
-from ._common import where as pick
+from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
+from ._common import _state, normalize_dims, xp_of
 
 
 def _kept_shape(shape, dims):
@@ -21,26 +19,15 @@ def _kept_shape(shape, dims):
 
 
 class _Reduction(Node):
+    """A reduction of an input of ``shape`` over ``dims`` (``keepdim``: kept as size 1)."""
+
     __slots__ = ("shape", "dims", "keepdim")
 
     def spread(self, grad):
         """The output gradient, reshaped to keepdim form and broadcast over the input."""
         if not self.keepdim and self.shape and grad.ndim:
             grad = grad.reshape(_kept_shape(self.shape, self.dims))
-        return expand_to(grad, self.shape)
-
-
-def _reduction(node_cls, input, out_data, dims, keepdim, save_input=False, save_output=False):
-    out = make(out_data, input._dev)
-    if _state.enabled and input._requires_grad:
-        node = node_cls(input)
-        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
-        if save_input:
-            node.save_for_backward(input)
-        if save_output:
-            node.save_output(out)
-        record(node, out)
-    return out
+        return either.expand_to(grad, self.shape)
 
 
 def _args(input, dim, keepdim, axis, keepdims):
@@ -65,6 +52,8 @@ class SumBackward0(_Reduction):
 
 
 class SumBackward1(SumBackward0):
+    """z = sum(x, dim):   dz/dx_i = 1   -> each gradient copied over its group along dim."""
+
     __slots__ = ()
 
 
@@ -76,8 +65,12 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     elif x.dtype.kind in "biu":
         x = x.astype(np.int64)  # integer and bool sums are int64, as in PyTorch
     data = x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()
-    return _reduction(SumBackward0 if all_dims and not keepdim else SumBackward1, input,
-                      data, dims, keepdim)
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = SumBackward0(input) if all_dims and not keepdim else SumBackward1(input)
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
+        record(node, out)
+    return out
 
 
 class MeanBackward0(_Reduction):
@@ -92,11 +85,13 @@ class MeanBackward0(_Reduction):
         if grad.ndim == 0 and not isinstance(grad, Tensor):
             # one number spread everywhere: divide once, then fill (same bits as dividing each
             # copy; one pass over the input's shape instead of two)
-            return (expand_to(grad / n, self.shape),)
+            return (either.expand_to(grad / n, self.shape),)
         return (self.spread(grad) / n,)
 
 
 class MeanBackward1(MeanBackward0):
+    """z = mean(x, dim) = sum(x, dim) / n:   dz/dx_i = 1 / n  (n: the size of a group)."""
+
     __slots__ = ()
 
 
@@ -113,14 +108,15 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         n *= x.shape[d]
     # sum, then divide by the count: the order PyTorch uses on the CPU
     data = (x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()) / x.dtype.type(n)
-    return _reduction(MeanBackward0 if all_dims and not keepdim else MeanBackward1, input,
-                      data.astype(x.dtype, copy=False), dims, keepdim)
+    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = MeanBackward0(input) if all_dims and not keepdim else MeanBackward1(input)
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
+        record(node, out)
+    return out
 
 
 # -- max and min --------------------------------------------------------------------------------
-
-_fields = ("values", "indices")
-
 
 class _ReturnType(tuple):
     """A (values, indices) pair that prints as PyTorch's ``torch.return_types.max``."""
@@ -144,28 +140,28 @@ class min_return(_ReturnType):
     pass
 
 
-max_return.__name__, min_return.__name__ = "max", "min"
-return_types = collections.namedtuple("return_types", ["max", "min"])(max_return, min_return)
+max_return.__name__, min_return.__name__ = "max", "min"  # autograd_lib.return_types.max, .min
 
 
 class MaxBackward1(_Reduction):
-    """z = max(x) over all elements: the gradient goes to the maximum (split evenly on ties)."""
+    """z = max(x) over all elements:  dz/dx_i = 1/k at the k elements equal to z, else 0."""
 
     __slots__ = ()
 
     def backward(self, grad, x, result):
-        xd, rd = data_of(x), data_of(result)
-        hit = xd == rd
+        hit = x == result  # bool: no graph
         count = int(hit.sum())  # a Python int keeps float32 gradients float32
-        return (pick(hit, expand_to(grad / count, self.shape), 0),)
+        return (either.where(hit, either.expand_to(grad / count, self.shape), 0),)
 
 
 class MinBackward1(MaxBackward1):
+    """z = min(x) over all elements:  dz/dx_i = 1/k at the k elements equal to z, else 0."""
+
     __slots__ = ()
 
 
 class MaxBackward0(_Reduction):
-    """(values, indices) = max(x, dim): the gradient goes to the element each index names."""
+    """(z, indices) = max(x, dim):  dz/dx_i = 1 at the element each index names, else 0."""
 
     __slots__ = ("indices",)
 
@@ -175,10 +171,12 @@ class MaxBackward0(_Reduction):
         positions = xp_of(idx).arange(self.shape[d]).reshape(
             tuple(-1 if i == d else 1 for i in range(len(self.shape)))
         )
-        return (pick(positions == idx, self.spread(grad), 0),)
+        return (either.where(positions == idx, self.spread(grad), 0),)
 
 
 class MinBackward0(MaxBackward0):
+    """(z, indices) = min(x, dim):  dz/dx_i = 1 at the element each index names, else 0."""
+
     __slots__ = ()
 
 
@@ -192,30 +190,30 @@ def _extreme(input, dim, keepdim, which):
                 "Specify the reduction dim with the 'dim' argument."
             )
         data = x.max() if which == "max" else x.min()
-        data = xp.asarray(data)
-        out = make(data, input._dev)
-        if _state.enabled and input._requires_grad:
-            node = (MaxBackward1 if which == "max" else MinBackward1)(input)
+        out = Tensor._make(data, False, None, input._dev)
+        if needs_grad(input):
+            node = MaxBackward1(input) if which == "max" else MinBackward1(input)
             node.shape, node.dims, node.keepdim = x.shape, tuple(range(x.ndim)), False
             node.save_for_backward(input)
             node.save_output(out)
             record(node, out)
         return out
     (d,) = normalize_dims(dim, x.ndim)
-    if x.ndim == 0:
+    if x.ndim == 0:  # the value itself, not recorded (as PyTorch does)
         return (max_return if which == "max" else min_return)(
-            make(x.copy(), input._dev), make(xp.zeros((), dtype=np.int64), input._dev))
+            Tensor._make(x.copy(), False, None, input._dev),
+            Tensor._make(xp.zeros((), dtype=np.int64), False, None, input._dev))
     idx = (x.argmax if which == "max" else x.argmin)(axis=d, keepdims=True)
     values = xp.take_along_axis(x, idx, axis=d)
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    out = make(values, input._dev)
-    if _state.enabled and input._requires_grad:
-        node = (MaxBackward0 if which == "max" else MinBackward0)(input)
+    out = Tensor._make(values, False, None, input._dev)
+    if needs_grad(input):
+        node = MaxBackward0(input) if which == "max" else MinBackward0(input)
         node.shape, node.dims, node.keepdim, node.indices = x.shape, (d,), keepdim, idx
         record(node, out)
     ret = max_return if which == "max" else min_return
-    return ret(out, make(idx.astype(np.int64), input._dev))
+    return ret(out, Tensor._make(idx.astype(np.int64), False, None, input._dev))
 
 
 def max(input, dim=None, keepdim=False):
@@ -259,17 +257,21 @@ def amin(input, dim=(), keepdim=False):
 def argmax(input, dim=None, keepdim=False):
     x = input._data
     if dim is None:
-        return make(np.int64(x.argmax()) if input._dev.type == "cpu" else x.argmax(), input._dev)
-    (d,) = normalize_dims(dim, x.ndim)
-    return make(x.argmax(axis=d, keepdims=keepdim).astype(np.int64), input._dev)
+        data = np.int64(x.argmax()) if input._dev.type == "cpu" else x.argmax()
+    else:
+        (d,) = normalize_dims(dim, x.ndim)
+        data = x.argmax(axis=d, keepdims=keepdim).astype(np.int64)
+    return Tensor._make(data, False, None, input._dev)  # indices: never part of a graph
 
 
 def argmin(input, dim=None, keepdim=False):
     x = input._data
     if dim is None:
-        return make(np.int64(x.argmin()) if input._dev.type == "cpu" else x.argmin(), input._dev)
-    (d,) = normalize_dims(dim, x.ndim)
-    return make(x.argmin(axis=d, keepdims=keepdim).astype(np.int64), input._dev)
+        data = np.int64(x.argmin()) if input._dev.type == "cpu" else x.argmin()
+    else:
+        (d,) = normalize_dims(dim, x.ndim)
+        data = x.argmin(axis=d, keepdims=keepdim).astype(np.int64)
+    return Tensor._make(data, False, None, input._dev)  # indices: never part of a graph
 
 
 # -- prod and norm ----------------------------------------------------------------------------
@@ -282,17 +284,18 @@ class ProdBackward0(_Reduction):
 
     def backward(self, grad, x, result):
         g = self.spread(grad)
-        xd = data_of(x)
-        if not (xd == 0).any():
+        if not (x == 0).sum():  # no zeros
             return (g * (self.spread(result) / x),)
-        if isinstance(x, Tensor):
+        if isinstance(x, Tensor):  # _product_of_others works on arrays only
             raise NotImplementedError(
                 "create_graph through prod() of a tensor containing zeros is not supported"
             )
-        return (g * _product_of_others(xd, self.dims),)
+        return (g * _product_of_others(x, self.dims),)
 
 
 class ProdBackward1(ProdBackward0):
+    """z = prod(x, dim):   dz/dx_i = product of the other elements of x_i's group along dim."""
+
     __slots__ = ()
 
 
@@ -315,41 +318,40 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if x.dtype.kind in "biu" and dtype is None:
         x = x.astype(np.int64)
     if dim is None:
-        out = _reduction(ProdBackward0, input, xp_of(x).asarray(x.prod()), tuple(range(x.ndim)),
-                         False, save_input=True, save_output=True)
-        return out
-    dims = normalize_dims(dim, x.ndim)
-    return _reduction(ProdBackward1, input, x.prod(axis=dims, keepdims=keepdim), dims, keepdim,
-                      save_input=True, save_output=True)
+        dims, keepdim, data = tuple(range(x.ndim)), False, x.prod()
+    else:
+        dims = normalize_dims(dim, x.ndim)
+        data = x.prod(axis=dims, keepdims=keepdim)
+    out = Tensor._make(data, False, None, input._dev)
+    if needs_grad(input):
+        node = ProdBackward0(input) if dim is None else ProdBackward1(input)
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
+        node.save_for_backward(input)
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class LinalgVectorNormBackward0(_Reduction):
-    """z = ||x||_p:  p=2: x / z;   p=1: sign(x);   p=inf: at the largest |x|;   else general."""
+    """z = ||x||_p:  dz/dx = x / z (p=2, 0 where z = 0);  sign(x) (p=1);  sign(x) / k at the
+    k largest |x| (p=inf);  x |x|^(p-2) / z^(p-1) (other p, divided by 1 where z = 0)."""
 
-    __slots__ = ("ord", "dtype")
+    __slots__ = ("ord", "dtype")  # dtype: x's NumPy dtype
 
     def backward(self, grad, x, result):
-        from ._common import sign
-
         p = self.ord
         g = self.spread(grad)
         r = self.spread(result)
         if p == 2:
-            return (g * pick(data_of(r) == 0, 0, x / r),)
+            return (g * either.where(r == 0, 0, x / r),)
         if p == 1:
-            return (g * sign(x),)
+            return (g * either.sign(x),)
         if p == float("inf"):
-            ax = abs(x)
-            hit = data_of(ax) == data_of(r)
-            self.dtype = data_of(x).dtype
-            count = self.spread_count(hit)
-            return (pick(hit, g * sign(x) / count, 0),)
-        return (g * x * abs(x) ** (p - 2) / pick(data_of(r) == 0, 1, r ** (p - 1)),)
-
-    def spread_count(self, hit):
-        xp = xp_of(hit)
-        c = hit.sum(axis=self.dims, keepdims=True).astype(self.dtype)
-        return xp.broadcast_to(c, self.shape)
+            hit = abs(x) == r  # bool: no graph
+            count = either.cast(hit.sum(axis=self.dims, keepdims=True), self.dtype)
+            count = either.expand_to(count, self.shape)
+            return (either.where(hit, g * either.sign(x) / count, 0),)
+        return (g * x * abs(x) ** (p - 2) / either.where(r == 0, 1, r ** (p - 1)),)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -372,10 +374,11 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         data = ax.max(axis=dims, keepdims=keepdim)
     else:
         data = (ax ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
-    out = make(xp.asarray(data).astype(x.dtype, copy=False), input._dev)
-    if _state.enabled and input._requires_grad:
+    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
+    if needs_grad(input):
         node = LinalgVectorNormBackward0(input)
         node.shape, node.dims, node.keepdim, node.ord = x.shape, dims, keepdim, p
+        node.dtype = x.dtype
         node.save_for_backward(input)
         node.save_output(out)
         record(node, out)

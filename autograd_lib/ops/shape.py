@@ -10,23 +10,19 @@ import builtins
 import numpy as np
 
 from .. import _dtype, backend
-from ..autograd.graph import Node
+from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
-from ._common import _state, make, normalize_dims, record, sum_to, xp_of
+from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
+from ._common import _state, normalize_dims, xp_of
 
 
-def _view(node_cls, input, data, **attrs):
-    """Wrap ``data`` (a view of, or copy from, ``input``'s array) and record the node."""
-    out = make(data, input._dev)
-    if getattr(data, "base", None) is not None:
-        out._vc = input._vc  # a view shares its base's version counter ...
-        out._base = input if input._base is None else input._base  # ... and remembers it
-    if _state.enabled and input._requires_grad:
-        node = node_cls(input)
-        for k, v in attrs.items():
-            setattr(node, k, v)
-        record(node, out)
-    return out
+def _track_view(out, input):
+    """View bookkeeping (records nothing): if ``out``'s array shares ``input``'s memory (NumPy
+    made no copy), ``out`` shares ``input``'s version counter, so an in-place change to either
+    shows in both versions, and remembers the tensor that owns the memory (its ``_base``)."""
+    if out._data.base is not None:
+        out._vc = input._vc
+        out._base = input if input._base is None else input._base
 
 
 def _sizes(args):
@@ -40,7 +36,7 @@ def _sizes(args):
 
 
 class ViewBackward0(Node):
-    """Reshaping changes no values: reshape the gradient back to the input's shape."""
+    """z = x.reshape(s):  dx = dz.reshape(x.shape)  (reshaping changes no values)."""
 
     __slots__ = ("shape",)
 
@@ -56,7 +52,13 @@ def reshape(input, *shape):
         raise RuntimeError(
             f"shape '{list(shape)}' is invalid for input of size {input._data.size}"
         ) from None
-    return _view(ViewBackward0, input, data, shape=input._data.shape)
+    out = Tensor._make(data, False, None, input._dev)
+    _track_view(out, input)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = ViewBackward0(input)
+        node.shape = input._data.shape
+        record(node, out)
+    return out
 
 
 view = reshape
@@ -90,7 +92,7 @@ def ravel(input):
 
 
 class TransposeBackward0(Node):
-    """Swapping two dimensions: swap them back in the gradient."""
+    """z = x.transpose(d0, d1):  dx = dz.transpose(d0, d1)  (swap the two dimensions back)."""
 
     __slots__ = ("dims",)
 
@@ -103,13 +105,21 @@ def transpose(input, dim0, dim1):
     d0, d1 = (normalize_dims(d, n)[0] if n else 0 for d in (dim0, dim1))
     if n == 0:
         return reshape(input, ())
-    return _view(TransposeBackward0, input, input._data.swapaxes(d0, d1), dims=(d0, d1))
+    out = Tensor._make(input._data.swapaxes(d0, d1), False, None, input._dev)
+    _track_view(out, input)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = TransposeBackward0(input)
+        node.dims = (d0, d1)
+        record(node, out)
+    return out
 
 
 swapaxes = swapdims = transpose
 
 
 class TBackward0(Node):
+    """z = x.t():  dx = dz.t()  (a matrix transposed back; fewer than 2 dimensions: dx = dz)."""
+
     __slots__ = ()
 
     def backward(self, grad):
@@ -121,11 +131,15 @@ def t(input):
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input._data.ndim}D")
     data = input._data.T if input._data.ndim == 2 else input._data
-    return _view(TBackward0, input, data)
+    out = Tensor._make(data, False, None, input._dev)
+    _track_view(out, input)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        record(TBackward0(input), out)
+    return out
 
 
 class PermuteBackward0(Node):
-    """Reordering dimensions: apply the inverse order to the gradient."""
+    """z = x.permute(dims):  dx = dz.permute(inverse of dims)  (put the dimensions back)."""
 
     __slots__ = ("inverse",)
 
@@ -145,8 +159,13 @@ def permute(input, *dims):
             f"len(dims) = {len(dims)}"
         )
     dims = tuple(d % n for d in dims) if n else ()
-    inverse = tuple(int(i) for i in np.argsort(dims))
-    return _view(PermuteBackward0, input, input._data.transpose(dims), inverse=inverse)
+    out = Tensor._make(input._data.transpose(dims), False, None, input._dev)
+    _track_view(out, input)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = PermuteBackward0(input)
+        node.inverse = tuple(int(i) for i in np.argsort(dims))
+        record(node, out)
+    return out
 
 
 def numpy_T(input):
@@ -162,14 +181,14 @@ def mT(input):
 
 
 class SqueezeBackward0(ViewBackward0):
+    """z = x.squeeze():  dx = dz.reshape(x.shape)  (the size-1 dimensions put back)."""
+
     __slots__ = ()
 
 
 class SqueezeBackward1(ViewBackward0):
-    __slots__ = ()
+    """z = x.squeeze(dim):  dx = dz.reshape(x.shape)."""
 
-
-class UnsqueezeBackward0(ViewBackward0):
     __slots__ = ()
 
 
@@ -177,10 +196,22 @@ def squeeze(input, dim=None):
     shape = input._data.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
-        return _view(SqueezeBackward0, input, input._data.reshape(new), shape=shape)
-    dims = normalize_dims(dim, len(shape))
-    new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return _view(SqueezeBackward1, input, input._data.reshape(new), shape=shape)
+    else:
+        dims = normalize_dims(dim, len(shape))
+        new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    out = Tensor._make(input._data.reshape(new), False, None, input._dev)
+    _track_view(out, input)
+    if needs_grad(input):
+        node = SqueezeBackward0(input) if dim is None else SqueezeBackward1(input)
+        node.shape = shape
+        record(node, out)
+    return out
+
+
+class UnsqueezeBackward0(ViewBackward0):
+    """z = x.unsqueeze(dim):  dx = dz.reshape(x.shape)  (the new dimension taken out)."""
+
+    __slots__ = ()
 
 
 def unsqueeze(input, dim):
@@ -192,16 +223,22 @@ def unsqueeze(input, dim):
         )
     d = dim % n
     new = shape[:d] + (1,) + shape[d:]
-    return _view(UnsqueezeBackward0, input, input._data.reshape(new), shape=shape)
+    out = Tensor._make(input._data.reshape(new), False, None, input._dev)
+    _track_view(out, input)
+    if needs_grad(input):
+        node = UnsqueezeBackward0(input)
+        node.shape = shape
+        record(node, out)
+    return out
 
 
 class ExpandBackward0(Node):
-    """Broadcasting an input to a bigger shape: sum the gradient back (``sum_to``)."""
+    """z = x.expand(s):  dx = dz summed over the broadcast dimensions (``sum_to(dz, x.shape)``)."""
 
     __slots__ = ("shape",)
 
     def backward(self, grad):
-        return (sum_to(grad, self.shape),)
+        return (either.sum_to(grad, self.shape),)
 
 
 def expand(input, *sizes):
@@ -223,7 +260,13 @@ def expand(input, *sizes):
             f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
             f"{list(sizes)}.  Tensor sizes: {list(shape)}"
         ) from None
-    return _view(ExpandBackward0, input, data, shape=shape)
+    out = Tensor._make(data, False, None, input._dev)
+    _track_view(out, input)
+    if needs_grad(input):
+        node = ExpandBackward0(input)
+        node.shape = shape
+        record(node, out)
+    return out
 
 
 def expand_as(input, other):
@@ -261,7 +304,7 @@ def _is_basic(key):
 
 
 class IndexBackward0(Node):
-    """Reading x[key]: the gradient goes back to the positions read (summed where repeated)."""
+    """z = x[key]:  dx = zeros(x.shape) with dz added at key  (summed where a position repeats)."""
 
     __slots__ = ("shape", "key", "basic")
 
@@ -277,10 +320,14 @@ class IndexBackward0(Node):
 
 
 class SliceBackward0(IndexBackward0):
+    """z = x[a:b]:  dx = zeros(x.shape) with dz at [a:b]."""
+
     __slots__ = ()
 
 
 class SelectBackward0(IndexBackward0):
+    """z = x[i]:  dx = zeros(x.shape) with dz at [i]."""
+
     __slots__ = ()
 
 
@@ -296,16 +343,22 @@ def getitem(input, key):
     elif builtins.any(isinstance(i, slice) for i in k):
         node_cls = SliceBackward0
     elif builtins.all(i is None or i is Ellipsis for i in k):  # x[None]: a reshape
-        return _view(UnsqueezeBackward0, input, data, shape=input._data.shape)
+        out = Tensor._make(data, False, None, input._dev)
+        _track_view(out, input)
+        if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+            node = UnsqueezeBackward0(input)
+            node.shape = input._data.shape
+            record(node, out)
+        return out
     else:
         node_cls = SelectBackward0
-    if isinstance(data, np.generic):
-        data = np.asarray(data)
-    out = make(data, input._dev)
-    if basic:
-        out._vc = input._vc  # basic indexing gives a view
+    if isinstance(data, np.generic):  # x[i] of a vector: NumPy gives a scalar; a view of
+        data = np.asarray(data)  # a tensor holds a 0-d array (see Tensor's docstring)
+    out = Tensor._make(data, False, None, input._dev)
+    if basic:  # basic indexing gives a view
+        out._vc = input._vc
         out._base = input if input._base is None else input._base
-    if _state.enabled and input._requires_grad:
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = node_cls(input)
         node.shape, node.key, node.basic = input._data.shape, k, basic
         record(node, out)
@@ -313,7 +366,7 @@ def getitem(input, key):
 
 
 class IndexPutBackward0(Node):
-    """The op ``index_put_zeros`` (the backward of indexing, as a recorded op): read back."""
+    """z = zeros(shape) with v added at key (indexing's backward, recorded):  dv = dz[key]."""
 
     __slots__ = ("key",)
 
@@ -329,8 +382,8 @@ def index_put_zeros(values, shape, key, basic):
         z[key] = v
     else:
         xp_of(v).add.at(z, key, v)
-    out = make(z, values._dev)
-    if _state.enabled and values._requires_grad:
+    out = Tensor._make(z, False, None, values._dev)
+    if needs_grad(values):
         node = IndexPutBackward0(values)
         node.key = key
         record(node, out)
@@ -338,21 +391,18 @@ def index_put_zeros(values, shape, key, basic):
 
 
 class CopySlices(Node):
-    """x[key] = v: x's gradient is zero where it was overwritten; v's is what arrived there."""
+    """x[key] = v:  dx = dz with zeros at key (overwritten),  dv = dz[key] (summed to v.shape)."""
 
     __slots__ = ("key", "value_shape")
 
     def backward(self, grad):
         dx = dv = None
         if self._next[0] is not None:
-            if isinstance(grad, Tensor):
-                dx = grad.clone()
-                dx._data[self.key] = 0
-            else:
-                dx = grad.copy()
-                dx[self.key] = 0
+            overwritten = either.zeros_like(grad, dtype=bool)  # an array: a constant of the graph
+            overwritten[self.key] = True
+            dx = either.where(overwritten, 0, grad)
         if self._next[1] is not None:
-            dv = sum_to(grad[self.key], self.value_shape)
+            dv = either.sum_to(grad[self.key], self.value_shape)
         return (dx, dv)
 
 
@@ -362,9 +412,7 @@ def setitem(input, key, value):
     vdata = value._data if isinstance(value, Tensor) else value
     if isinstance(value, Tensor) and value._dev is not input._dev:
         vdata = backend.to_device(vdata, input._dev)
-    recording = _state.enabled and (
-        input._requires_grad or getattr(value, "_requires_grad", False)
-    )
+    recording = needs_grad(input, value)
     input._check_inplace()
     if not recording:
         if not isinstance(input._data, np.ndarray) and input._dev.type == "cpu":
@@ -372,9 +420,9 @@ def setitem(input, key, value):
         input._data[k] = vdata
         input._vc[0] += 1
         return
-    new = input._data.copy()
+    new = xp_of(input._data).array(input._data)  # a copy (an array also of a NumPy scalar)
     new[k] = vdata
-    out = make(new, input._dev)
+    out = Tensor._make(new, False, None, input._dev)
     node = CopySlices(input, value)
     node.key = k
     node.value_shape = getattr(vdata, "shape", ())
@@ -386,7 +434,7 @@ def setitem(input, key, value):
 
 
 class CatBackward0(Node):
-    """Concatenation: each input gets back its own slice of the gradient."""
+    """z = cat([x1, x2, ...], dim):  dx_i = the slice of dz along dim where x_i went."""
 
     __slots__ = ("dim", "sizes")
 
@@ -417,8 +465,8 @@ def cat(tensors, dim=0):
         data = xp_of(arrays[0]).concatenate(arrays, axis=d)
     except ValueError as exc:
         raise RuntimeError(f"torch.cat(): {exc}") from None
-    out = make(data, ref._dev)
-    if _state.enabled and builtins.any(t._requires_grad for t in tensors):
+    out = Tensor._make(data, False, None, ref._dev)
+    if needs_grad(*tensors):
         node = CatBackward0(*tensors)
         node.dim, node.sizes = d, [a.shape[d] for a in arrays]
         record(node, out)
@@ -429,7 +477,7 @@ concat = concatenate = cat
 
 
 class StackBackward0(Node):
-    """Stacking: input i gets the gradient's i-th slice along the new dimension."""
+    """z = stack([x1, x2, ...], dim):  dx_i = dz's i-th slice along the new dimension dim."""
 
     __slots__ = ("dim",)
 
@@ -453,8 +501,8 @@ def stack(tensors, dim=0):
     d = dim % n
     result = _dtype.result_type(*tensors).np
     data = xp_of(tensors[0]._data).stack([t._data.astype(result, copy=False) for t in tensors], d)
-    out = make(data, tensors[0]._dev)
-    if _state.enabled and builtins.any(t._requires_grad for t in tensors):
+    out = Tensor._make(data, False, None, tensors[0]._dev)
+    if needs_grad(*tensors):
         node = StackBackward0(*tensors)
         node.dim = d
         record(node, out)
@@ -465,6 +513,8 @@ def stack(tensors, dim=0):
 
 
 class CloneBackward0(Node):
+    """z = x.clone():  dx = dz."""
+
     __slots__ = ()
 
     def backward(self, grad):
@@ -472,8 +522,10 @@ class CloneBackward0(Node):
 
 
 def clone(input, *, memory_format=None):
-    data = input._data.copy()
-    return _view(CloneBackward0, input, data)
+    out = Tensor._make(input._data.copy(), False, None, input._dev)
+    if needs_grad(input):
+        record(CloneBackward0(input), out)
+    return out
 
 
 def contiguous(input, memory_format=None):
@@ -481,7 +533,7 @@ def contiguous(input, memory_format=None):
 
 
 class ToCopyBackward0(Node):
-    """A dtype or device conversion: convert the gradient back."""
+    """z = x.to(dtype, device):  dx = dz.to(x.dtype, x.device)  (converted back)."""
 
     __slots__ = ("dtype", "dev")
 
@@ -499,10 +551,8 @@ def convert(input, dtype=None, dev=None, copy=False):
         return input
     data = backend.to_device(input._data, dev)
     data = data.astype(dtype.np, copy=copy or data is input._data)
-    out = make(data, dev)
-    if _state.enabled and input._requires_grad:
-        if not dtype.is_floating_point:
-            return out
+    out = Tensor._make(data, False, None, dev)
+    if dtype.is_floating_point and needs_grad(input):  # an integer result has no gradient
         node = ToCopyBackward0(input)
         node.dtype, node.dev = input.dtype, input._dev
         record(node, out)
