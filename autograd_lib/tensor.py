@@ -10,6 +10,13 @@ A tensor holds
   with its views, so that backward can detect a value that changed after it was saved
   (``_version`` reads it, as in PyTorch).
 
+**0-d tensors, one rule.** On the CPU a 0-d tensor that owns its number holds a NumPy scalar
+(``np.float32(2.0)``), which is what NumPy's own arithmetic returns for 0-d values and is 5-10x
+cheaper to compute with than a 0-d array; a 0-d tensor that shares memory (a view made by
+indexing, ``from_numpy``) and every tensor on the GPU hold an array. Code that reads ``_data``
+works with both (``.shape``, ``.dtype``, arithmetic); code that writes in place goes through
+``_write``, which replaces a scalar instead of writing into it.
+
 The operations themselves live in ``autograd_lib/ops``; ``_methods.py`` attaches them as
 methods and operators, so ``x * y``, ``x.mul(y)`` and ``autograd_lib.mul(x, y)`` are one
 function. It also adds the methods that need the rest of the library (``backward``,
