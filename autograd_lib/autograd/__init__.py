@@ -7,6 +7,7 @@ touching no ``.grad``. Both hand the real work to the engine (``engine.py``).
 import numpy as np
 
 from .. import backend
+from ..creation import tensor, zeros_like
 from ..tensor import Tensor
 from .engine import root_node, run_backward
 from .function import Function, once_differentiable
@@ -46,8 +47,6 @@ def _root_grads(outputs, grad_outputs, create_graph):
             grads.append(Tensor._make(g, False, None, out._dev) if create_graph else g)
             continue
         if not isinstance(g, Tensor):
-            from ..creation import tensor
-
             g = tensor(g, dtype=out.dtype, device=out.device)
         if g.shape != out.shape:
             raise RuntimeError(
@@ -112,8 +111,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
             if materialize_grads:
-                from ..creation import zeros_like
-
                 g = zeros_like(x)
         elif not isinstance(g, Tensor):
             g = Tensor._make(g.copy(), False, None, x._dev)

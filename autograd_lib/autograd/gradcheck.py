@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from ..backend import to_device
+from ..creation import tensor
 from ..tensor import Tensor
 
 
@@ -46,8 +48,6 @@ def _numerical(fn, inputs, i, out_index, eps):
 
 
 def _store(x, host_array):
-    from ..backend import to_device
-
     x._write(host_array if x._dev.type == "cpu" else to_device(host_array, x._dev))
 
 
@@ -113,8 +113,6 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
 
 
 def _show(jac):
-    from ..creation import tensor
-
     return repr(tensor(jac, dtype=None))
 
 
