@@ -152,14 +152,16 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.full(tuple(size), fill_value, _default(dtype)), None, device, requires_grad)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
-    return zeros(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+def _like(factory):
+    """``factory_like(input)``: ``factory`` (zeros, ones, rand, randn) with ``input``'s shape,
+    and its dtype and device unless others are given."""
 
+    def like(input, *, dtype=None, device=None, requires_grad=False):
+        return factory(tuple(input.shape), dtype=dtype or input.dtype,
+                       device=device or input.device, requires_grad=requires_grad)
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False):
-    return ones(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    like.__name__ = like.__qualname__ = factory.__name__ + "_like"
+    return like
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -220,14 +222,7 @@ def randperm(n, *, dtype=None, device=None):
     return _finish(_rng.permutation(n).astype(_default(dtype, "i")), None, device, False)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False):
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False):
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+zeros_like, ones_like, rand_like, randn_like = (_like(f) for f in (zeros, ones, rand, randn))
 
 
 def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False,

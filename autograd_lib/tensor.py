@@ -354,23 +354,7 @@ class Tensor:
     def cuda(self, device=None):
         return self.to(device="cuda" if device is None else device)
 
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def half(self):
-        return self.to(_dtype.float16)
-
-    def long(self):
-        return self.to(_dtype.int64)
-
-    def int(self):
-        return self.to(_dtype.int32)
-
-    def bool(self):
-        return self.to(_dtype.bool)
+    # ``double()``, ``float()``, ``half()``, ``long()``, ``int()``, ``bool()``: see _CASTS below
 
     # -- in-place changes ------------------------------------------------------------------
     def _check_inplace(self):
@@ -445,7 +429,23 @@ class Tensor:
         return self
 
 
-_new = Tensor._make  # the bound classmethod, looked up once (ops call it for every result)
+_CASTS = {"double": "float64", "float": "float32", "half": "float16", "long": "int64",
+          "int": "int32", "bool": "bool"}
+
+
+def cast_method(name, dtype):
+    """A method ``name(self)`` returning ``self.to(dtype)`` (``x.double()``, ``model.half()``)."""
+
+    def cast(self):
+        return self.to(dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"``self.to(autograd_lib.{dtype.name})``."
+    return cast
+
+
+for _name, _dtype_name in _CASTS.items():
+    setattr(Tensor, _name, cast_method(_name, getattr(_dtype, _dtype_name)))
 
 
 def _inplace(op):

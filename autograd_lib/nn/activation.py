@@ -36,29 +36,27 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A module applying ``_function(input, dim)``: what Softmax and LogSoftmax share."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return self._function(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """Turn scores into probabilities along ``dim``: exp(x) / exp(x).sum(dim)."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along ``dim``, computed stably; pair it with ``NLLLoss``."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.log_softmax)

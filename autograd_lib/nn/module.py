@@ -29,7 +29,8 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import autograd_lib
-from autograd_lib.tensor import Tensor, typename
+from autograd_lib import _dtype
+from autograd_lib.tensor import Tensor, cast_method, typename
 
 from .parameter import Parameter
 
@@ -105,7 +106,12 @@ class Module:
     # Registration: parameters, buffers, sub-modules.
     # -----------------------------------------------------------------------------------------
 
-    def _check_new_name(self, kind, name, registry):
+    def _check_new(self, kind, name, value, cls, required):
+        """PyTorch's checks before ``value`` (an instance of ``cls``, or None) is registered as
+        the ``kind`` ("parameter" or "buffer") called ``name``; returns the registry."""
+        registry = self.__dict__.get(f"_{kind}s")
+        if registry is None:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
         if "." in name:
@@ -114,17 +120,17 @@ class Module:
             raise KeyError(f'{kind} name can\'t be empty string ""')
         if hasattr(self, name) and name not in registry:
             raise KeyError(f"attribute '{name}' already exists")
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(
+                f"cannot assign '{typename(value)}' object to {kind} '{name}' "
+                f"({required} or None required)"
+            )
+        return registry
 
     def register_parameter(self, name, param):
         """Add a parameter (a ``Parameter``, or ``None`` for "this layer has no bias")."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_new_name("parameter", name, self._parameters)
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign '{typename(param)}' object to parameter '{name}' "
-                "(autograd_lib.nn.Parameter or None required)"
-            )
+        registry = self._check_new("parameter", name, param, Parameter,
+                                   "autograd_lib.nn.Parameter")
         if param is not None and param.grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
@@ -132,7 +138,7 @@ class Module:
                 "as a function of another Tensor, compute the value in "
                 "the forward() method."
             )
-        self._parameters[name] = param
+        registry[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is state but not learnable (e.g. BatchNorm's running mean).
@@ -140,15 +146,8 @@ class Module:
         Buffers move with ``to()`` and, when ``persistent``, are saved in ``state_dict()``;
         the optimizer never sees them.
         """
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_new_name("buffer", name, self._buffers)
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
-                "(autograd_lib Tensor or None required)"
-            )
-        self._buffers[name] = tensor
+        registry = self._check_new("buffer", name, tensor, Tensor, "autograd_lib Tensor")
+        registry[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -547,17 +546,7 @@ class Module:
             device = f"cuda:{device}"
         return self.to(device)
 
-    def float(self):
-        """Cast floating-point parameters and buffers to float32."""
-        return self.to(autograd_lib.float32)
-
-    def double(self):
-        """Cast floating-point parameters and buffers to float64."""
-        return self.to(autograd_lib.float64)
-
-    def half(self):
-        """Cast floating-point parameters and buffers to float16."""
-        return self.to(autograd_lib.float16)
+    # float(), double(), half(): cast floating-point parameters and buffers (see below)
 
     # -----------------------------------------------------------------------------------------
     # Printing.
@@ -588,3 +577,7 @@ class Module:
             else:
                 main_str += "\n  " + "\n  ".join(lines) + "\n"
         return main_str + ")"
+
+
+for _name, _dtype_name in (("float", "float32"), ("double", "float64"), ("half", "float16")):
+    setattr(Module, _name, cast_method(_name, getattr(_dtype, _dtype_name)))

@@ -24,6 +24,7 @@ import copy
 import warnings
 from collections import defaultdict
 
+from autograd_lib.grad_mode import enable_grad, no_grad
 from autograd_lib.nn.module import zero_grads
 from autograd_lib.tensor import Tensor, typename
 
@@ -100,7 +101,24 @@ class Optimizer:
                    set_to_none)
 
     def step(self, closure=None):
-        """Update the parameters once from their ``.grad``; each optimizer defines it."""
+        """Update every parameter that has a gradient; return ``closure()``'s loss if given.
+
+        Each optimizer defines how one parameter is updated: ``_update(p, group)``.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+
+        with no_grad():  # the update itself must not be recorded in the graph
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update(p, group)
+        return loss
+
+    def _update(self, p, group):
+        """Update one parameter ``p`` from ``p.grad`` with ``group``'s settings."""
         raise NotImplementedError
 
     # -----------------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """SGD: stochastic gradient descent, with optional momentum, Nesterov and weight decay."""
 
-import autograd_lib
-
 from .optimizer import Optimizer
 
 
@@ -39,29 +37,9 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Update every parameter that has a gradient; return ``closure()``'s loss if given."""
-        loss = None
-        if closure is not None:
-            with autograd_lib.enable_grad():
-                loss = closure()
-
-        with autograd_lib.no_grad():  # the update itself must not be recorded in the graph
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, group)
-        return loss
 
     def _update(self, p, group):
         lr = group["lr"]
