@@ -6,7 +6,9 @@ arithmetic, so float32 results agree with PyTorch bit for bit.
 Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
 ``autograd/graph.py``): 1. the forward, on arrays; 2. the result tensor; 3. does any input
 need a gradient?  4. the node, with edges to the inputs' nodes; 5. what its backward formula
-needs; 6. ``record``: the node becomes the result's ``grad_fn``.
+needs; 6. ``record``: the node becomes the result's ``grad_fn``. The op computes 1.; steps 2-6
+are ``record_binary`` for the ops with two inputs, ``record_unary`` (``_common.py``) for ``neg``
+and ``reciprocal``.
 
 Broadcasting: if ``a`` has shape (3, 1) and ``b`` shape (4,), ``a + b`` has shape (3, 4); the
 gradient for each input is summed back to that input's shape (``sum_to``).
@@ -16,7 +18,7 @@ import math
 
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
-from ._common import _state, cast, log, operands, quiet, sum_to, where, xp_of
+from ._common import _make, _state, cast, log, operands, quiet, record_unary, sum_to, where, xp_of
 
 
 class _Binary(Node):
@@ -26,6 +28,10 @@ class _Binary(Node):
     back."""
 
     __slots__ = ("shapes", "dtypes")
+
+    def save(self, a, b, out):
+        """Keep the inputs ``a``, ``b`` or the result ``out`` if the backward formula needs them
+        (``record_binary`` calls it; + and - need none)."""
 
     def reduce(self, grads):
         """Sum each gradient back to its input's shape (and dtype)."""
@@ -44,16 +50,29 @@ class _Binary(Node):
         return da, db
 
 
-def _undo_info(a, b, data, promoted):
-    """``(shapes, dtypes)`` of a ``_Binary`` node for ``a (op) b`` with result ``data``: the
-    inputs' shapes if broadcasting changed one, their dtypes if they were promoted (else
-    ``None``). Bookkeeping only: it records nothing."""
-    shape = data.shape
-    sa = a._data.shape
-    sb = b._data.shape if isinstance(b, Tensor) else shape  # a number gets no gradient
-    shapes = None if sa == shape and sb == shape else (sa, sb)
-    dtypes = (a._data.dtype, getattr(b, "_data", b).dtype) if promoted else None
-    return shapes, dtypes
+def record_binary(node_cls, input, other, data, dev, promoted, alpha=None):
+    """``data``, the result of ``input (op) other`` computed on the arrays (``promoted``: cast
+    to a common dtype), as a tensor on ``dev``, recorded if a gradient is needed: a ``node_cls``
+    node that keeps what its formula needs. Every two-input elementwise op (+ - * / **) records
+    itself here, with the steps of ``record`` in ``autograd/graph.py``."""
+    out = _make(data, False, None, dev)  # Tensor._make (speed-up: see _common._make)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or
+                           isinstance(other, Tensor) and other._requires_grad):
+        node = node_cls(input, other)
+        # for reduce: the inputs' shapes if broadcasting changed one, their dtypes if promoted
+        shape, sa = data.shape, input._data.shape
+        sb = other._data.shape if isinstance(other, Tensor) else shape  # a number: no gradient
+        node.shapes = None if sa == shape and sb == shape else (sa, sb)
+        node.dtypes = None
+        if promoted:
+            node.dtypes = (input._data.dtype, getattr(other, "_data", other).dtype)
+        if alpha is not None:  # add's and sub's alpha
+
+            node.alpha = alpha
+        node.save(input, other, out)
+        record(node, out)
+    return out
 
 
 # -- addition and subtraction -----------------------------------------------------------------
@@ -78,15 +97,7 @@ def add(input, other, *, alpha=1):
         return add(other, input, alpha=1) if alpha == 1 else add(other * alpha, input)
     a, b, dev, promoted = operands(input, other)
     data = a + b if alpha == 1 else a + alpha * b
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, other), spelled out: hot path
-    if _state.enabled and (input._requires_grad or
-                           isinstance(other, Tensor) and other._requires_grad):
-        node = AddBackward0(input, other)
-        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
-        node.alpha = alpha
-        record(node, out)
-    return out
+    return record_binary(AddBackward0, input, other, data, dev, promoted, alpha)
 
 
 class SubBackward0(AddBackward0):
@@ -113,37 +124,25 @@ def sub(input, other, *, alpha=1):
         )
     a, b, dev, promoted = operands(input, other)
     data = a - b if alpha == 1 else a - alpha * b
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, other), spelled out: hot path
-    if _state.enabled and (input._requires_grad or
-                           isinstance(other, Tensor) and other._requires_grad):
-        node = SubBackward0(input, other)
-        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
-        node.alpha = alpha
-        record(node, out)
-    return out
+    return record_binary(SubBackward0, input, other, data, dev, promoted, alpha)
 
 
 class RsubBackward1(Node):
-    """z = c - alpha * a (c a number):   dz/da = -alpha."""
+    """z = c - alpha * a (c a number):   dz/da = -alpha   (alpha kept as ``number``)."""
 
-    __slots__ = ("alpha",)
+    __slots__ = ("number",)
 
     def backward(self, grad):
-        return (-grad if self.alpha == 1 else -grad * self.alpha,)
+        alpha = self.number
+        return (-grad if alpha == 1 else -grad * alpha,)
 
 
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input`` (what ``3 - x`` calls)."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    a, b, dev, _ = operands(input, other)
-    out = Tensor._make(b - a if alpha == 1 else b - alpha * a, False, None, dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = RsubBackward1(input)
-        node.alpha = alpha
-        record(node, out)
-    return out
+    a, b, _, _ = operands(input, other)
+    return record_unary(RsubBackward1, input, b - a if alpha == 1 else b - alpha * a, number=alpha)
 
 
 # -- multiplication and division ----------------------------------------------------------
@@ -153,6 +152,11 @@ class MulBackward0(_Binary):
     """z = a * b:   dz/da = b,   dz/db = a."""
 
     __slots__ = ()
+
+    def save(self, a, b, out):
+        # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
+        fa, fb = self._next
+        self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
 
     def backward(self, grad, a, b):
         # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
@@ -164,25 +168,17 @@ def mul(input, other):
     if not isinstance(input, Tensor):
         return mul(other, input)
     a, b, dev, promoted = operands(input, other)
-    data = a * b
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, other), spelled out: hot path
-    if _state.enabled and (input._requires_grad or
-                           isinstance(other, Tensor) and other._requires_grad):
-        node = MulBackward0(input, other)
-        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
-        # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
-        fa, fb = node._next
-        node.save_for_backward(input if fb is not None else None,
-                               other if fa is not None else None)
-        record(node, out)
-    return out
+    return record_binary(MulBackward0, input, other, a * b, dev, promoted)
 
 
 class DivBackward0(_Binary):
     """z = a / b:   dz/da = 1 / b,   dz/db = -a / b**2  (computed as -grad * ((a / b) / b))."""
 
     __slots__ = ()
+
+    def save(self, a, b, out):
+        # a is needed only if b needs a gradient; b always
+        self.save_for_backward(a if self._next[1] is not None else None, b)
 
     def backward(self, grad, a, b):
         # ``a`` is saved only if b needs a gradient.
@@ -208,15 +204,7 @@ def div(input, other, *, rounding_mode=None):
     else:
         with quiet():
             data = a / b
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, other), spelled out: hot path
-    if _state.enabled and (input._requires_grad or
-                           isinstance(other, Tensor) and other._requires_grad):
-        node = DivBackward0(input, other)
-        node.shapes, node.dtypes = _undo_info(input, other, data, promoted)
-        node.save_for_backward(input if node._next[1] is not None else None, other)
-        record(node, out)
-    return out
+    return record_binary(DivBackward0, input, other, data, dev, promoted)
 
 
 def _div_rounding(input, other, mode):
@@ -248,12 +236,7 @@ def reciprocal(input):
     x = input._data if input.is_floating_point() else input._data.astype("float32")
     with quiet():
         data = 1 / x
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = ReciprocalBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+    return record_unary(ReciprocalBackward0, input, data, save_output=True)
 
 
 class NegBackward0(Node):
@@ -271,11 +254,7 @@ def neg(input):
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    out = Tensor._make(-input._data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = NegBackward0(input)
-        record(node, out)
-    return out
+    return record_unary(NegBackward0, input, -input._data)
 
 
 # -- powers -----------------------------------------------------------------------------------
@@ -292,12 +271,12 @@ def _power(a, b):
 
 
 class PowBackward0(Node):
-    """z = a ** c (c a number):   dz/da = c * a ** (c - 1)."""
+    """z = a ** c (c a number, kept as ``number``):   dz/da = c * a ** (c - 1)."""
 
-    __slots__ = ("exponent",)
+    __slots__ = ("number",)
 
     def backward(self, grad, a):
-        c = self.exponent
+        c = self.number
         if c == 0:
             return (grad * 0,)
         if c == 2:  # a ** 1 is a itself: skip that power (same bits, one op fewer)
@@ -311,20 +290,18 @@ def pow(input, exponent):
         return _pow_number_tensor(input, exponent)
     if isinstance(exponent, Tensor):
         return _pow_tensors(input, exponent)
-    a, b, dev, _ = operands(input, exponent)
-    out = Tensor._make(_power(a, b), False, None, dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = PowBackward0(input)
-        node.exponent = exponent
-        node.save_for_backward(input)
-        record(node, out)
-    return out
+    a, b, _, _ = operands(input, exponent)
+    return record_unary(PowBackward0, input, _power(a, b), save_input=True, number=exponent)
 
 
 class PowBackward1(_Binary):
     """z = a ** b (both tensors):   dz/da = b * a ** (b - 1),   dz/db = z * log(a)."""
 
     __slots__ = ()
+
+    def save(self, a, b, out):
+        self.save_for_backward(a, b)
+        self.save_output(out)
 
     def backward(self, grad, a, b, result):
         da = db = None
@@ -338,39 +315,25 @@ class PowBackward1(_Binary):
 def _pow_tensors(input, exponent):
     """``input ** exponent``, both tensors (``pow`` calls it)."""
     a, b, dev, promoted = operands(input, exponent)
-    data = _power(a, b)
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, exponent), spelled out: hot path
-    if _state.enabled and (input._requires_grad or exponent._requires_grad):
-        node = PowBackward1(input, exponent)
-        node.shapes, node.dtypes = _undo_info(input, exponent, data, promoted)
-        node.save_for_backward(input, exponent)
-        node.save_output(out)
-        record(node, out)
-    return out
+    return record_binary(PowBackward1, input, exponent, _power(a, b), dev, promoted)
 
 
 class PowBackward2(Node):
-    """z = c ** b (c a number):   dz/db = z * log(c)."""
+    """z = c ** b (c a number, kept as ``number``):   dz/db = z * log(c)."""
 
-    __slots__ = ("base",)
+    __slots__ = ("number",)
 
     def backward(self, grad, result):
-        if self.base == 0:
+        c = self.number
+        if c == 0:
             return (grad * where(result == 0, 0.0, result * 0),)
-        return (grad * (result * math.log(self.base)),)
+        return (grad * (result * math.log(c)),)
 
 
 def _pow_number_tensor(base, exponent):
     """``base ** exponent``, ``base`` a number (``pow`` calls it: what ``2 ** x`` does)."""
-    e, c, dev, _ = operands(exponent, base)
-    out = Tensor._make(c ** e, False, None, dev)
-    if _state.enabled and exponent._requires_grad:  # needs_grad(exponent), spelled out: hot path
-        node = PowBackward2(exponent)
-        node.base = base
-        node.save_output(out)
-        record(node, out)
-    return out
+    e, c, _, _ = operands(exponent, base)
+    return record_unary(PowBackward2, exponent, c ** e, save_output=True, number=base)
 
 
 def square(input):

@@ -5,7 +5,10 @@ reuse the op's own result (``exp``: d/dx e^x = e^x, so ExpBackward0 saves the ou
 
 Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
 ``autograd/graph.py``): the forward on arrays, ``Tensor._make`` for the result, then, if a
-gradient is needed, the node, what it saves, and ``record(node, out)``.
+gradient is needed, the node, what it saves, and ``record(node, out)``. The one-input ops take
+these steps in ``record_unary`` (``_common.py``); those that are a NumPy ufunc on floats (exp,
+log, sqrt, sin, cos, tanh) are made by ``_float_ufunc``. ``clamp`` (its node keeps two bounds)
+and ``where`` (three inputs) take them themselves.
 
 Backward formulas get arrays (a plain backward) or tensors (``create_graph=True``). Where a
 formula needs a function that NumPy spells ``np.cos(x)`` and a Tensor ``x.cos()``, it calls the
@@ -15,12 +18,31 @@ helper of ``_common`` that takes either: ``either.cos(x)``, ``either.where(mask,
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _state, as_tensor, operands, quiet, xp_of
+from ._common import _state, as_tensor, operands, quiet, record_unary, xp_of
 
 
 def _floating(data):
     """Integer inputs compute in the default float32, as in PyTorch (``exp(int) -> float``)."""
     return data if data.dtype.kind == "f" else data.astype("float32")
+
+
+def _float_ufunc(ufunc_name, node_cls, save_input=False, save_output=False, silent=False):
+    """The op ``ufunc_name(input)``: NumPy's (or CuPy's) ufunc of that name on the input's array
+    (in float32 for an integer input), recorded by ``record_unary`` with a ``node_cls`` node that
+    keeps the input or the result. ``silent``: the ufunc can make inf or nan from finite numbers
+    (``log(0)``, ``exp(1000)``), which PyTorch returns without a warning."""
+
+    def op(input):
+        x = _floating(input._data)
+        if silent:
+            with quiet():
+                data = getattr(xp_of(x), ufunc_name)(x)
+        else:
+            data = getattr(xp_of(x), ufunc_name)(x)
+        return record_unary(node_cls, input, data, save_input, save_output)
+
+    op.__name__ = op.__qualname__ = ufunc_name
+    return op
 
 
 class ExpBackward0(Node):
@@ -32,16 +54,7 @@ class ExpBackward0(Node):
         return (grad * result,)
 
 
-def exp(input):
-    x = _floating(input._data)
-    with quiet():
-        data = xp_of(x).exp(x)
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = ExpBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+exp = _float_ufunc("exp", ExpBackward0, save_output=True, silent=True)
 
 
 class LogBackward0(Node):
@@ -53,16 +66,7 @@ class LogBackward0(Node):
         return (grad / x,)
 
 
-def log(input):
-    x = _floating(input._data)
-    with quiet():
-        data = xp_of(x).log(x)
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = LogBackward0(input)
-        node.save_for_backward(input)
-        record(node, out)
-    return out
+log = _float_ufunc("log", LogBackward0, save_input=True, silent=True)
 
 
 class SqrtBackward0(Node):
@@ -74,16 +78,7 @@ class SqrtBackward0(Node):
         return (grad / (2 * result),)
 
 
-def sqrt(input):
-    x = _floating(input._data)
-    with quiet():
-        data = xp_of(x).sqrt(x)
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = SqrtBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+sqrt = _float_ufunc("sqrt", SqrtBackward0, save_output=True, silent=True)
 
 
 class AbsBackward0(Node):
@@ -97,12 +92,7 @@ class AbsBackward0(Node):
 
 def abs(input):
     x = input._data
-    out = Tensor._make(xp_of(x).abs(x), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = AbsBackward0(input)
-        node.save_for_backward(input)
-        record(node, out)
-    return out
+    return record_unary(AbsBackward0, input, xp_of(x).abs(x), save_input=True)
 
 
 class SinBackward0(Node):
@@ -114,14 +104,7 @@ class SinBackward0(Node):
         return (grad * either.cos(x),)
 
 
-def sin(input):
-    x = _floating(input._data)
-    out = Tensor._make(xp_of(x).sin(x), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = SinBackward0(input)
-        node.save_for_backward(input)
-        record(node, out)
-    return out
+sin = _float_ufunc("sin", SinBackward0, save_input=True)
 
 
 class CosBackward0(Node):
@@ -133,14 +116,7 @@ class CosBackward0(Node):
         return (grad * -either.sin(x),)
 
 
-def cos(input):
-    x = _floating(input._data)
-    out = Tensor._make(xp_of(x).cos(x), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = CosBackward0(input)
-        node.save_for_backward(input)
-        record(node, out)
-    return out
+cos = _float_ufunc("cos", CosBackward0, save_input=True)
 
 
 class TanhBackward0(Node):
@@ -152,14 +128,7 @@ class TanhBackward0(Node):
         return (grad * (1 - result * result),)
 
 
-def tanh(input):
-    x = _floating(input._data)
-    out = Tensor._make(xp_of(x).tanh(x), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = TanhBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+tanh = _float_ufunc("tanh", TanhBackward0, save_output=True)
 
 
 class SigmoidBackward0(Node):
@@ -176,12 +145,7 @@ def sigmoid(input):
     xp = xp_of(x)
     with quiet():  # exp(-x) overflows to inf for very negative x: 1 / inf = 0, as wanted
         data = 1 / (1 + xp.exp(-x))
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = SigmoidBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+    return record_unary(SigmoidBackward0, input, data, save_output=True)
 
 
 class ReluBackward0(Node):
@@ -205,12 +169,7 @@ def relu(input):
     # vectorizes maximum only for two arrays (16 us instead of 40 us on the 512x256 float32
     # activations of the MLP benchmark).
     zero = xp.zeros(x.shape[-1:], dtype=x.dtype) if x.ndim else 0
-    out = Tensor._make(xp.maximum(x, zero), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = ReluBackward0(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+    return record_unary(ReluBackward0, input, xp.maximum(x, zero), save_output=True)
 
 
 class ClampBackward1(Node):
@@ -299,18 +258,12 @@ def _nondifferentiable(ufunc_name):
     return op
 
 
-eq = _nondifferentiable("equal")
-ne = _nondifferentiable("not_equal")
-lt = _nondifferentiable("less")
-le = _nondifferentiable("less_equal")
-gt = _nondifferentiable("greater")
-ge = _nondifferentiable("greater_equal")
-logical_and = _nondifferentiable("logical_and")
-logical_or = _nondifferentiable("logical_or")
-logical_xor = _nondifferentiable("logical_xor")
-bitwise_and = _nondifferentiable("bitwise_and")
-bitwise_or = _nondifferentiable("bitwise_or")
-bitwise_xor = _nondifferentiable("bitwise_xor")
+eq, ne, lt, le, gt, ge = map(_nondifferentiable, (
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"))
+logical_and, logical_or, logical_xor = map(_nondifferentiable, (
+    "logical_and", "logical_or", "logical_xor"))
+bitwise_and, bitwise_or, bitwise_xor = map(_nondifferentiable, (
+    "bitwise_and", "bitwise_or", "bitwise_xor"))
 
 
 def logical_not(input):
@@ -356,8 +309,4 @@ class SignBackward0(Node):
 
 def sign(input):
     x = input._data
-    out = Tensor._make(xp_of(x).sign(x), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = SignBackward0(input)
-        record(node, out)
-    return out
+    return record_unary(SignBackward0, input, xp_of(x).sign(x))
