@@ -4,12 +4,13 @@ For C = A @ B, each C_ij = sum_k A_ik B_kj, so dL/dA = dL/dC @ B^T and dL/dB = A
 Matrix-vector and batched products are the same rule with dimensions added and removed.
 
 Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
-``autograd/graph.py``): the forward on arrays, the result tensor, then, if an input needs a
-gradient, the node, what its backward formula needs, and ``record``. dA needs B and dB needs A,
-so each input is saved only if the *other* one needs a gradient (as in PyTorch).
+``autograd/graph.py``): the forward on arrays, then ``record_product``: the result tensor and,
+if an input needs a gradient, the node, what its backward formula needs, and ``record``. dA
+needs B and dB needs A, so each input is saved only if the *other* one needs a gradient (as in
+PyTorch).
 """
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node, record
 from ..tensor import Tensor
 from ._common import _state, operands, sum_to
 
@@ -33,7 +34,30 @@ def _mT(x):
     return x.swapaxes(-1, -2)
 
 
-class MmBackward0(Node):
+class _Product(Node):
+    """A node of a matrix product. ``shapes``: the inputs' shapes (``matmul``'s formula needs them
+    to undo its broadcasting and its 1-D operands)."""
+
+    __slots__ = ("shapes",)
+
+
+def record_product(node_cls, input, other, data, dev):
+    """The product of ``input`` and ``other`` (``data``: computed on the arrays, on device
+    ``dev``) as a tensor, recorded if a gradient is needed. Every op here records itself this
+    way: a ``node_cls`` node, the inputs' shapes, each input saved only if the other one needs a
+    gradient, ``record``."""
+    out = Tensor._make(data, False, None, dev)
+    # needs_grad(input, other), spelled out: hot path
+    if _state.enabled and (input._requires_grad or other._requires_grad):
+        node = node_cls(input, other)
+        node.shapes = (input._data.shape, other._data.shape)
+        fa, fb = node._next
+        node.save_for_backward(input if fb is not None else None, other if fa is not None else None)
+        record(node, out)
+    return out
+
+
+class MmBackward0(_Product):
     """C = A @ B (matrices):   dA = grad @ B^T,   dB = A^T @ grad."""
 
     __slots__ = ()
@@ -58,17 +82,10 @@ def mm(input, mat2):
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
             f"{b.shape[0]}x{b.shape[1]})"
         )
-    out = Tensor._make(a @ b, False, None, dev)
-    # needs_grad(input, mat2), spelled out: hot path
-    if _state.enabled and (input._requires_grad or mat2._requires_grad):
-        node = MmBackward0(input, mat2)
-        node.save_for_backward(input if node._next[1] is not None else None,
-                               mat2 if node._next[0] is not None else None)
-        record(node, out)
-    return out
+    return record_product(MmBackward0, input, mat2, a @ b, dev)
 
 
-class DotBackward0(Node):
+class DotBackward0(_Product):
     """c = a . b (vectors):   da = grad * b,   db = grad * a."""
 
     __slots__ = ()
@@ -91,16 +108,10 @@ def dot(input, other):
             "of elements, but got {} and {} elements respectively".format(
                 a.shape[0], b.shape[0], a.shape[0], b.shape[0])
         )
-    out = Tensor._make(a @ b, False, None, dev)  # 0-d, as NumPy returns it (a NumPy scalar)
-    if needs_grad(input, other):
-        node = DotBackward0(input, other)
-        node.save_for_backward(input if node._next[1] is not None else None,
-                               other if node._next[0] is not None else None)
-        record(node, out)
-    return out
+    return record_product(DotBackward0, input, other, a @ b, dev)  # 0-d: a NumPy scalar
 
 
-class MvBackward0(Node):
+class MvBackward0(_Product):
     """y = A @ v:   dA = outer(grad, v),   dv = A^T @ grad."""
 
     __slots__ = ()
@@ -116,23 +127,17 @@ def mv(input, vec):
     """Product of a 2-D tensor and a 1-D tensor."""
     _same_dtype(input, vec, "mv")
     a, b, dev, _ = operands(input, vec)
-    out = Tensor._make(a @ b, False, None, dev)
-    if needs_grad(input, vec):
-        node = MvBackward0(input, vec)
-        node.save_for_backward(input if node._next[1] is not None else None,
-                               vec if node._next[0] is not None else None)
-        record(node, out)
-    return out
+    return record_product(MvBackward0, input, vec, a @ b, dev)
 
 
-class MatmulBackward0(Node):
+class MatmulBackward0(_Product):
     """General ``@`` (vectors, matrices, broadcast batches): the mm rule on each matrix.
 
     1-D operands are treated as a row (left) or column (right) matrix and the added dimension is
     removed again; batch dimensions that were broadcast are summed back (``sum_to``).
     """
 
-    __slots__ = ("shapes",)
+    __slots__ = ()
 
     def backward(self, grad, a, b):
         a_shape, b_shape = self.shapes
@@ -178,15 +183,7 @@ def matmul(input, other):
             f"Expected size for first two dimensions of batch2 tensor to match: shapes "
             f"{list(a.shape)} and {list(b.shape)} cannot be multiplied"
         ) from None
-    out = Tensor._make(data, False, None, dev)
-    # needs_grad(input, other), spelled out: hot path
-    if _state.enabled and (input._requires_grad or other._requires_grad):
-        node = MatmulBackward0(input, other)
-        node.shapes = (a.shape, b.shape)
-        node.save_for_backward(input if node._next[1] is not None else None,
-                               other if node._next[0] is not None else None)
-        record(node, out)
-    return out
+    return record_product(MatmulBackward0, input, other, data, dev)
 
 
 def bmm(input, mat2):

@@ -3,6 +3,12 @@
 A reduction maps many inputs to one output, so its backward *spreads* the output gradient
 back over the inputs: ``sum`` copies it to every input, ``mean`` divides it by the count, ``max``
 sends it only to the position(s) of the maximum.
+
+Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``): the forward on arrays, the result tensor, then, if a gradient is needed,
+the node, what it keeps, ``record``. ``record_reduction`` takes these steps for sum, mean, prod
+and max/min over all elements; max/min along a dimension (whose node also keeps the indices) and
+norm (which also keeps ``ord``) take them themselves.
 """
 
 import numpy as np
@@ -28,6 +34,22 @@ class _Reduction(Node):
         if not self.keepdim and self.shape and grad.ndim:
             grad = grad.reshape(_kept_shape(self.shape, self.dims))
         return either.expand_to(grad, self.shape)
+
+
+def record_reduction(node_cls, input, data, dims, keepdim, save=False):
+    """``data``, ``input`` reduced over ``dims``, as a tensor, recorded if a gradient is needed:
+    a ``node_cls`` node that keeps the input's shape, ``dims`` and ``keepdim`` and, if ``save``,
+    the input and the result (for max, min, prod). sum, mean, max, min and prod record
+    themselves here, with the steps of ``record`` in ``autograd/graph.py``."""
+    out = Tensor._make(data, False, None, input._dev)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = node_cls(input)
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
+        if save:
+            node.save_for_backward(input)
+            node.save_output(out)
+        record(node, out)
+    return out
 
 
 def _args(input, dim, keepdim, axis, keepdims):
@@ -65,12 +87,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     elif x.dtype.kind in "biu":
         x = x.astype(np.int64)  # integer and bool sums are int64, as in PyTorch
     data = x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()
-    out = Tensor._make(data, False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = SumBackward0(input) if all_dims and not keepdim else SumBackward1(input)
-        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
-        record(node, out)
-    return out
+    node_cls = SumBackward0 if all_dims and not keepdim else SumBackward1
+    return record_reduction(node_cls, input, data, dims, keepdim)
 
 
 class MeanBackward0(_Reduction):
@@ -108,12 +126,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         n *= x.shape[d]
     # sum, then divide by the count: the order PyTorch uses on the CPU
     data = (x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()) / x.dtype.type(n)
-    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = MeanBackward0(input) if all_dims and not keepdim else MeanBackward1(input)
-        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
-        record(node, out)
-    return out
+    node_cls = MeanBackward0 if all_dims and not keepdim else MeanBackward1
+    return record_reduction(node_cls, input, data.astype(x.dtype, copy=False), dims, keepdim)
 
 
 # -- max and min --------------------------------------------------------------------------------
@@ -190,14 +204,8 @@ def _extreme(input, dim, keepdim, which):
                 "Specify the reduction dim with the 'dim' argument."
             )
         data = x.max() if which == "max" else x.min()
-        out = Tensor._make(data, False, None, input._dev)
-        if needs_grad(input):
-            node = MaxBackward1(input) if which == "max" else MinBackward1(input)
-            node.shape, node.dims, node.keepdim = x.shape, tuple(range(x.ndim)), False
-            node.save_for_backward(input)
-            node.save_output(out)
-            record(node, out)
-        return out
+        node_cls = MaxBackward1 if which == "max" else MinBackward1
+        return record_reduction(node_cls, input, data, tuple(range(x.ndim)), False, save=True)
     (d,) = normalize_dims(dim, x.ndim)
     if x.ndim == 0:  # the value itself, not recorded (as PyTorch does)
         return (max_return if which == "max" else min_return)(
@@ -254,24 +262,25 @@ def amin(input, dim=(), keepdim=False):
     return min(input, dim, keepdim).values
 
 
-def argmax(input, dim=None, keepdim=False):
+def _position(input, dim, keepdim, which):
+    """The index of the largest (``which="max"``) or smallest element, or, with ``dim``, of each
+    along ``dim``: indices, never part of a graph."""
     x = input._data
+    find = x.argmax if which == "max" else x.argmin
     if dim is None:
-        data = np.int64(x.argmax()) if input._dev.type == "cpu" else x.argmax()
+        data = np.int64(find()) if input._dev.type == "cpu" else find()
     else:
         (d,) = normalize_dims(dim, x.ndim)
-        data = x.argmax(axis=d, keepdims=keepdim).astype(np.int64)
-    return Tensor._make(data, False, None, input._dev)  # indices: never part of a graph
+        data = find(axis=d, keepdims=keepdim).astype(np.int64)
+    return Tensor._make(data, False, None, input._dev)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _position(input, dim, keepdim, "max")
 
 
 def argmin(input, dim=None, keepdim=False):
-    x = input._data
-    if dim is None:
-        data = np.int64(x.argmin()) if input._dev.type == "cpu" else x.argmin()
-    else:
-        (d,) = normalize_dims(dim, x.ndim)
-        data = x.argmin(axis=d, keepdims=keepdim).astype(np.int64)
-    return Tensor._make(data, False, None, input._dev)  # indices: never part of a graph
+    return _position(input, dim, keepdim, "min")
 
 
 # -- prod and norm ----------------------------------------------------------------------------
@@ -322,14 +331,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     else:
         dims = normalize_dims(dim, x.ndim)
         data = x.prod(axis=dims, keepdims=keepdim)
-    out = Tensor._make(data, False, None, input._dev)
-    if needs_grad(input):
-        node = ProdBackward0(input) if dim is None else ProdBackward1(input)
-        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
-        node.save_for_backward(input)
-        node.save_output(out)
-        record(node, out)
-    return out
+    node_cls = ProdBackward0 if dim is None else ProdBackward1
+    return record_reduction(node_cls, input, data, dims, keepdim, save=True)
 
 
 class LinalgVectorNormBackward0(_Reduction):

@@ -3,6 +3,12 @@
 These ops move numbers around without changing them, so their backward moves the gradient back
 the same way: ``reshape`` reshapes it back, ``transpose`` transposes it back, indexing puts it
 back into a zero tensor at the positions that were read (adding where a position was read twice).
+
+Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``): the forward on arrays, the result tensor, then, if a gradient is needed,
+the node, what it keeps, ``record``. ``record_reshape`` takes these steps for the ops whose node
+keeps the input's shape (reshape, squeeze, unsqueeze, expand, ``x[None]``), ``record_unary``
+(``_common.py``) for clone; each other op keeps its own parameters and takes them itself.
 """
 
 import builtins
@@ -13,7 +19,7 @@ from .. import _dtype, backend
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _state, normalize_dims, xp_of
+from ._common import _state, normalize_dims, record_unary, xp_of
 
 
 def _track_view(out, input):
@@ -23,6 +29,20 @@ def _track_view(out, input):
     if out._data.base is not None:
         out._vc = input._vc
         out._base = input if input._base is None else input._base
+
+
+def record_reshape(node_cls, input, data):
+    """``data`` (``input``'s array in a new shape, a view if NumPy could make one) as a tensor,
+    recorded if a gradient is needed: a ``node_cls`` node that keeps the input's shape, the
+    shape its formula gives the gradient back. reshape, squeeze, unsqueeze and expand record
+    themselves here, with the steps of ``record`` in ``autograd/graph.py``."""
+    out = Tensor._make(data, False, None, input._dev)
+    _track_view(out, input)
+    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
+        node = node_cls(input)
+        node.shape = input._data.shape
+        record(node, out)
+    return out
 
 
 def _sizes(args):
@@ -52,13 +72,7 @@ def reshape(input, *shape):
         raise RuntimeError(
             f"shape '{list(shape)}' is invalid for input of size {input._data.size}"
         ) from None
-    out = Tensor._make(data, False, None, input._dev)
-    _track_view(out, input)
-    if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-        node = ViewBackward0(input)
-        node.shape = input._data.shape
-        record(node, out)
-    return out
+    return record_reshape(ViewBackward0, input, data)
 
 
 view = reshape
@@ -199,13 +213,8 @@ def squeeze(input, dim=None):
     else:
         dims = normalize_dims(dim, len(shape))
         new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    out = Tensor._make(input._data.reshape(new), False, None, input._dev)
-    _track_view(out, input)
-    if needs_grad(input):
-        node = SqueezeBackward0(input) if dim is None else SqueezeBackward1(input)
-        node.shape = shape
-        record(node, out)
-    return out
+    node_cls = SqueezeBackward0 if dim is None else SqueezeBackward1
+    return record_reshape(node_cls, input, input._data.reshape(new))
 
 
 class UnsqueezeBackward0(ViewBackward0):
@@ -223,13 +232,7 @@ def unsqueeze(input, dim):
         )
     d = dim % n
     new = shape[:d] + (1,) + shape[d:]
-    out = Tensor._make(input._data.reshape(new), False, None, input._dev)
-    _track_view(out, input)
-    if needs_grad(input):
-        node = UnsqueezeBackward0(input)
-        node.shape = shape
-        record(node, out)
-    return out
+    return record_reshape(UnsqueezeBackward0, input, input._data.reshape(new))
 
 
 class ExpandBackward0(Node):
@@ -260,13 +263,7 @@ def expand(input, *sizes):
             f"({shape[-1]}) at non-singleton dimension {len(target) - 1}.  Target sizes: "
             f"{list(sizes)}.  Tensor sizes: {list(shape)}"
         ) from None
-    out = Tensor._make(data, False, None, input._dev)
-    _track_view(out, input)
-    if needs_grad(input):
-        node = ExpandBackward0(input)
-        node.shape = shape
-        record(node, out)
-    return out
+    return record_reshape(ExpandBackward0, input, data)
 
 
 def expand_as(input, other):
@@ -343,13 +340,7 @@ def getitem(input, key):
     elif builtins.any(isinstance(i, slice) for i in k):
         node_cls = SliceBackward0
     elif builtins.all(i is None or i is Ellipsis for i in k):  # x[None]: a reshape
-        out = Tensor._make(data, False, None, input._dev)
-        _track_view(out, input)
-        if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
-            node = UnsqueezeBackward0(input)
-            node.shape = input._data.shape
-            record(node, out)
-        return out
+        return record_reshape(UnsqueezeBackward0, input, data)
     else:
         node_cls = SelectBackward0
     if isinstance(data, np.generic):  # x[i] of a vector: NumPy gives a scalar; a view of
@@ -522,10 +513,7 @@ class CloneBackward0(Node):
 
 
 def clone(input, *, memory_format=None):
-    out = Tensor._make(input._data.copy(), False, None, input._dev)
-    if needs_grad(input):
-        record(CloneBackward0(input), out)
-    return out
+    return record_unary(CloneBackward0, input, input._data.copy())
 
 
 def contiguous(input, memory_format=None):

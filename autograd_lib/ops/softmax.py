@@ -4,6 +4,10 @@ softmax:      s = exp(x - max) / sum(exp(x - max))
               ds = s * (grad - sum(grad * s))               (the Jacobian-vector product)
 log_softmax:  l = x - max - log(sum(exp(x - max)))
               dl = grad - exp(l) * sum(grad)
+
+Both record themselves as ``autograd.Function.apply`` does (see ``record`` in
+``autograd/graph.py``), in ``_record_softmax``: the result tensor, then, if a gradient is
+needed, the node, the dimension and the result it keeps, ``record``.
 """
 
 from ..autograd.graph import Node, needs_grad, record
@@ -12,8 +16,28 @@ from . import _common as either  # backward formulas' helpers: each takes an arr
 from ._common import normalize_dims, xp_of
 
 
-def _floating(x):
-    return x if x.dtype.kind == "f" else x.astype("float32")
+def _shifted(input, dim, dtype):
+    """``(x - max(x), d, xp)``: the input's array (as ``dtype``; float32 for integers) minus its
+    maximum along ``dim`` (so that exp cannot overflow), ``dim`` as an axis (``None`` for a 0-d
+    input), and the array module."""
+    x = input._data if dtype is None else input._data.astype(dtype.np)
+    if x.dtype.kind != "f":
+        x = x.astype("float32")
+    d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
+    return x - x.max(axis=d, keepdims=True), d, xp_of(x)
+
+
+def _record_softmax(node_cls, input, data, d):
+    """The result (``data``) as a tensor, recorded if a gradient is needed: a ``node_cls`` node
+    that keeps the dimension ``d`` and the result. Both ops record themselves here, with the
+    steps of ``record`` in ``autograd/graph.py``."""
+    out = Tensor._make(data, False, None, input._dev)
+    if needs_grad(input):
+        node = node_cls(input)
+        node.dim = d
+        node.save_output(out)
+        record(node, out)
+    return out
 
 
 class SoftmaxBackward0(Node):
@@ -26,17 +50,9 @@ class SoftmaxBackward0(Node):
 
 
 def softmax(input, dim=None, dtype=None):
-    x = _floating(input._data if dtype is None else input._data.astype(dtype.np))
-    d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
-    xp = xp_of(x)
-    e = xp.exp(x - x.max(axis=d, keepdims=True))
-    out = Tensor._make(e / e.sum(axis=d, keepdims=True), False, None, input._dev)
-    if needs_grad(input):
-        node = SoftmaxBackward0(input)
-        node.dim = d
-        node.save_output(out)
-        record(node, out)
-    return out
+    shifted, d, xp = _shifted(input, dim, dtype)
+    e = xp.exp(shifted)
+    return _record_softmax(SoftmaxBackward0, input, e / e.sum(axis=d, keepdims=True), d)
 
 
 class LogSoftmaxBackward0(Node):
@@ -49,15 +65,6 @@ class LogSoftmaxBackward0(Node):
 
 
 def log_softmax(input, dim=None, dtype=None):
-    x = _floating(input._data if dtype is None else input._data.astype(dtype.np))
-    d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
-    xp = xp_of(x)
-    shifted = x - x.max(axis=d, keepdims=True)
-    out = Tensor._make(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)), False, None,
-                       input._dev)
-    if needs_grad(input):
-        node = LogSoftmaxBackward0(input)
-        node.dim = d
-        node.save_output(out)
-        record(node, out)
-    return out
+    shifted, d, xp = _shifted(input, dim, dtype)
+    data = shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
+    return _record_softmax(LogSoftmaxBackward0, input, data, d)
