@@ -47,6 +47,8 @@ def _finish(array, dtype, device, requires_grad):
         raise RuntimeError(
             "Only Tensors of floating point and complex dtype can require gradients"
         )
+    if dev is CPU and array.ndim == 0:
+        array = array[()]  # a 0-d tensor owns its number: a NumPy scalar (tensor.py, "0-d")
     return Tensor._make(array, bool(requires_grad), None, dev)
 
 
