@@ -68,7 +68,6 @@ def record_binary(node_cls, input, other, data, dev, promoted, alpha=None):
         if promoted:
             node.dtypes = (input._data.dtype, getattr(other, "_data", other).dtype)
         if alpha is not None:  # add's and sub's alpha
-
             node.alpha = alpha
         node.save(input, other, out)
         record(node, out)
