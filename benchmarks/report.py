@@ -70,7 +70,7 @@ def time_table(rows: list[dict]) -> str:
                 r["workload"],
                 r["impl"],
                 median,
-                "-" if r.get("spread") is None else f"{100 * r['spread']:.0f}%",
+                _pct(r.get("spread")),
                 r["unit"],
                 fmt_ratio(r.get("ratio_vs_torch")),
                 fmt_ratio(r.get("ratio_vs_numpy")),

@@ -355,14 +355,16 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
     for impl in wl.factories:
         if impl_of(impl) not in available:
             continue
+        row = {
+            "kind": "time",
+            "workload": wl.key,
+            "title": wl.title,
+            "impl": impl,
+            "unit": wl.unit,
+            "per": per,
+        }
         if impl in skipped:
-            rows[impl] = {
-                "kind": "time",
-                "workload": wl.key,
-                "title": wl.title,
-                "impl": impl,
-                "unit": wl.unit,
-                "per": per,
+            rows[impl] = row | {
                 "median_s": None,
                 "samples_s": [],
                 "spread": None,
@@ -374,13 +376,7 @@ def run_workload(wl, sizes, available, repeats, batch_s, problems, timing, workl
         t = timings.get(impl)
         error = errors.get(impl) or (t.error if t else None)
         median = None if error or t is None or t.median is None else t.median / per
-        rows[impl] = {
-            "kind": "time",
-            "workload": wl.key,
-            "title": wl.title,
-            "impl": impl,
-            "unit": wl.unit,
-            "per": per,
+        rows[impl] = row | {
             "median_s": median,
             "min_s": min(t.samples) / per if t and t.samples and not error else None,
             "samples_s": [s / per for s in t.samples] if t and not error else [],
