@@ -40,14 +40,18 @@ from ._dtype import (
 )
 from .backend import device
 from .creation import (
+    Generator,
     arange,
     as_tensor,
+    default_generator,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    get_rng_state,
+    initial_seed,
     linspace,
     manual_seed,
     normal,
@@ -60,6 +64,7 @@ from .creation import (
     randn_like,
     randperm,
     seed,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,

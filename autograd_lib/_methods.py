@@ -50,7 +50,8 @@ _METHODS = {
     # reductions
     "sum": ops.sum, "mean": ops.mean, "max": ops.max, "min": ops.min, "prod": ops.prod,
     "norm": ops.norm, "argmax": ops.argmax, "argmin": ops.argmin, "amax": ops.amax,
-    "amin": ops.amin, "maximum": ops.maximum, "minimum": ops.minimum,
+    "amin": ops.amin, "all": ops.all, "any": ops.any, "maximum": ops.maximum,
+    "minimum": ops.minimum,
     # shape
     "reshape": ops.reshape, "view": ops.view, "view_as": ops.view_as,
     "reshape_as": ops.reshape_as, "flatten": ops.flatten, "ravel": ops.ravel,
@@ -152,20 +153,40 @@ for _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "cl
 Tensor.pow_ = _inplace(ops.pow)
 
 
-def _uniform_(self, a=0.0, b=1.0):
-    values = creation._rng.uniform(a, b, self._data.shape).astype(self._data.dtype)
-    self._write(values if self._dev is CPU else to_device(values, self._dev))
+def _uniform_(self, a=0.0, b=1.0, *, generator=None):
+    rng = creation._stream(generator, "uniform_", self._dev)
+    self._write_random(rng.uniform(a, b, self._data.shape))
     return self
 
 
-def _normal_(self, mean=0.0, std=1.0):
-    values = (mean + std * creation._rng.standard_normal(self._data.shape)).astype(self._data.dtype)
-    self._write(values if self._dev is CPU else to_device(values, self._dev))
+def _normal_(self, mean=0.0, std=1.0, *, generator=None):
+    rng = creation._stream(generator, "normal_", self._dev)
+    self._write_random(mean + std * rng.standard_normal(self._data.shape))
     return self
+
+
+def _random_(self, low=0, high=None, *, generator=None):
+    """Integers in [low, high) (``high``: one past the largest integer the dtype holds exactly
+    when not given), written in place whatever the dtype."""
+    if high is None:
+        low, high = 0, low if low else (2 ** (np.finfo(self._data.dtype).nmant + 1) + 1
+                                        if self.is_floating_point()
+                                        else int(np.iinfo(self._data.dtype).max) + 1)
+    rng = creation._stream(generator, "random_", self._dev)
+    self._write_random(rng.integers(low, high, self._data.shape))
+    return self
+
+
+def _write_random(self, values):
+    """Write NumPy-drawn ``values`` into this tensor (converted, moved to its device)."""
+    values = values.astype(self._data.dtype)
+    self._write(values if self._dev is CPU else to_device(values, self._dev))
 
 
 Tensor.uniform_ = _uniform_
 Tensor.normal_ = _normal_
+Tensor.random_ = _random_
+Tensor._write_random = _write_random
 
 
 # -- making tensors, converting them --------------------------------------------------------

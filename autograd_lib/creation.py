@@ -14,24 +14,128 @@ from .tensor import Tensor
 
 # A fixed seed at start-up: a fresh process draws the same numbers every time, so a lesson
 # prints the same output on every run. (PyTorch 2.13 seeds each process differently; call
-# ``manual_seed`` for numbers that repeat in both.)
+# ``manual_seed`` for numbers that repeat in both. A new ``torch.Generator`` starts from this
+# same seed in PyTorch.)
 _DEFAULT_SEED = 67280421310721
-_rng = np.random.default_rng(_DEFAULT_SEED)
+
+
+class Generator:
+    """A stream of random numbers of its own (``torch.Generator``), for ``rand``, ``randn``,
+    ``randint``, ``randperm``, ``normal``, ``uniform_``, ``normal_`` (``generator=``).
+
+    Two generators seeded alike give the same numbers, and drawing from one leaves the other
+    (and the default one, seeded by ``manual_seed``) untouched. The numbers differ from
+    PyTorch's: the stream is NumPy's PCG64.
+
+        >>> g = autograd_lib.Generator().manual_seed(0)
+        >>> a = autograd_lib.rand(3, generator=g)
+        >>> g.manual_seed(0)  # doctest: +ELLIPSIS
+        <autograd_lib.Generator object at 0x...>
+        >>> bool((autograd_lib.rand(3, generator=g) == a).all())
+        True
+    """
+
+    _STATE_BYTES = 80  # get_state(): the PCG64 state and increment, its spare 32 bits, the seed
+
+    def __init__(self, device="cpu"):
+        self.device = backend.parse_device(device)
+        self._seed = _DEFAULT_SEED
+        self._np = np.random.default_rng(_DEFAULT_SEED)  # the NumPy generator that draws
+
+    def __repr__(self):
+        return f"<autograd_lib.Generator object at {id(self):#x}>"
+
+    def manual_seed(self, seed):
+        """Start the stream again from ``seed`` (an int; negative ones wrap, as PyTorch's)."""
+        seed = int(seed)
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = seed % 2**64
+        self._np.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self):
+        """Seed from the operating system's entropy; returns that seed."""
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        """The seed the stream last started from."""
+        return self._seed
+
+    def get_state(self):
+        """The position in the stream, as a uint8 tensor (for ``set_state``)."""
+        st = self._np.bit_generator.state
+        words = (st["state"]["state"], st["state"]["inc"], st["has_uint32"], st["uinteger"],
+                 self._seed)
+        raw = b"".join(int(w).to_bytes(16, "little") for w in words)
+        return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy(), False, None, CPU)
+
+    def set_state(self, new_state):
+        """Go back to a position ``get_state`` returned."""
+        if not isinstance(new_state, Tensor) or new_state.dtype is not _dtype.uint8:
+            raise TypeError("RNG state must be a autograd_lib.ByteTensor")
+        raw = new_state._host().tobytes()
+        if len(raw) != self._STATE_BYTES:
+            raise RuntimeError(
+                f"Expected a CPUGeneratorImplState of size {self._STATE_BYTES} but found the "
+                f"input RNG state size to be {len(raw)}"
+            )
+        state, inc, has_uint32, uinteger, seed = (
+            int.from_bytes(raw[i:i + 16], "little") for i in range(0, len(raw), 16))
+        self._np.bit_generator.state = {
+            "bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+            "has_uint32": has_uint32, "uinteger": uinteger}
+        self._seed = seed
+        return self
+
+
+default_generator = Generator()
+_rng = default_generator._np  # the default stream (also nn.init's); manual_seed reseeds it
 
 
 def manual_seed(seed):
-    """Seed the random number generator (``rand``, ``randn``, ``normal``, ``nn.Linear``'s init).
+    """Seed the default generator (``rand``, ``randn``, ``normal``, ``nn.Linear``'s init).
 
     The numbers differ from PyTorch's (a different generator), but the same seed always gives
-    the same numbers here, on CPU and GPU alike.
+    the same numbers here, on CPU and GPU alike. Returns the default generator.
     """
-    global _rng
-    _rng = np.random.default_rng(int(seed))
-    return _rng
+    return default_generator.manual_seed(seed)
 
 
 def seed():
-    return manual_seed(np.random.SeedSequence().entropy % (2**63))
+    """Seed the default generator from the operating system's entropy; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+def _stream(generator, fn, device=None):
+    """The NumPy generator to draw from: ``generator``'s, or the default one."""
+    if generator is None:
+        return _rng
+    if not isinstance(generator, Generator):
+        raise TypeError(
+            f"{fn}() received an invalid combination of arguments - got "
+            f"(generator={type(generator).__name__}), but expected a autograd_lib.Generator"
+        )
+    want = backend.parse_device(device, default=CPU).type
+    if generator.device.type != want:
+        raise RuntimeError(
+            f"Expected a '{want}' device type for generator but found '{generator.device.type}'"
+        )
+    return generator._np
 
 
 def _finish(array, dtype, device, requires_grad):
@@ -203,25 +307,34 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform numbers in [0, 1)."""
-    array = _rng.random(_size(sizes, size), dtype=np.float64).astype(_default(dtype))
+    rng = _stream(generator, "rand", device)
+    array = rng.random(_size(sizes, size), dtype=np.float64).astype(_default(dtype))
     return _finish(array, None, device, requires_grad)
 
 
 def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal numbers (mean 0, standard deviation 1)."""
-    array = _rng.standard_normal(_size(sizes, size)).astype(_default(dtype))
+    rng = _stream(generator, "randn", device)
+    array = rng.standard_normal(_size(sizes, size)).astype(_default(dtype))
     return _finish(array, None, device, requires_grad)
 
 
-def randint(low, high=None, size=(), *, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=(), *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Random integers in [low, high) (``randint(high, size)`` or ``randint(low, high, size)``)."""
     if high is None:
         low, high = 0, low
-    array = _rng.integers(low, high, size=tuple(size)).astype(_default(dtype, "i"))
+    elif isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    rng = _stream(generator, "randint", device)
+    array = rng.integers(low, high, size=tuple(size)).astype(_default(dtype, "i"))
     return _finish(array, None, device, requires_grad)
 
 
-def randperm(n, *, dtype=None, device=None):
-    return _finish(_rng.permutation(n).astype(_default(dtype, "i")), None, device, False)
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random order of ``0 .. n-1``."""
+    rng = _stream(generator, "randperm", device)
+    return _finish(rng.permutation(n).astype(_default(dtype, "i")), None, device, requires_grad)
 
 
 zeros_like, ones_like, rand_like, randn_like = (_like(f) for f in (zeros, ones, rand, randn))
@@ -237,5 +350,6 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_gr
     if dtype is None:
         ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
         dtype = ref.dtype if ref is not None else None
-    array = (mean_a + std_a * _rng.standard_normal(tuple(size))).astype(_default(dtype))
+    rng = _stream(generator, "normal", device)
+    array = (mean_a + std_a * rng.standard_normal(tuple(size))).astype(_default(dtype))
     return _finish(np.asarray(array), None, device, requires_grad)

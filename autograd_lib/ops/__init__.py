@@ -38,8 +38,10 @@ from .elementwise import (
 )
 from .linalg import bmm, dot, matmul, mm, mv, outer
 from .reduction import (
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
     max,
@@ -95,8 +97,8 @@ __all__ = [
     # linalg
     "bmm", "dot", "matmul", "mm", "mv", "outer",
     # reduction
-    "amax", "amin", "argmax", "argmin", "max", "maximum", "mean", "min", "minimum", "norm", "prod",
-    "sum",
+    "all", "amax", "amin", "any", "argmax", "argmin", "max", "maximum", "mean", "min", "minimum",
+    "norm", "prod", "sum",
     # shape
     "broadcast_to", "cat", "clone", "concat", "concatenate", "contiguous", "expand", "expand_as",
     "flatten", "getitem", "mT", "numpy_T", "permute", "ravel", "reshape", "reshape_as", "setitem",

@@ -130,6 +130,35 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return record_reduction(node_cls, input, data.astype(x.dtype, copy=False), dims, keepdim)
 
 
+# -- all and any: truth values, never part of a graph ------------------------------------------
+
+
+def _truth(input, dim, keepdim, axis, which):
+    """``all`` or ``any`` (``which``) of ``input``'s elements, or along ``dim``: a bool tensor
+    (uint8 for a uint8 input, as PyTorch)."""
+    x = input._data
+    dim = axis if axis is not None else dim
+    dims = normalize_dims(None if dim is None or dim == () else dim, x.ndim)
+    data = (x.all if which == "all" else x.any)(axis=dims, keepdims=bool(keepdim))
+    if x.dtype == np.uint8:
+        data = data.astype(np.uint8)
+    return Tensor._make(data, False, None, input._dev)
+
+
+def all(input, dim=None, keepdim=False, *, axis=None):
+    """True if every element (along ``dim``: of each group) is nonzero.
+
+        >>> autograd_lib.tensor([[True, False], [True, True]]).all(dim=1)
+        tensor([False,  True])
+    """
+    return _truth(input, dim, keepdim, axis, "all")
+
+
+def any(input, dim=None, keepdim=False, *, axis=None):
+    """True if some element (along ``dim``: of each group) is nonzero."""
+    return _truth(input, dim, keepdim, axis, "any")
+
+
 # -- max and min --------------------------------------------------------------------------------
 
 class _ReturnType(tuple):
