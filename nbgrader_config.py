@@ -29,6 +29,12 @@ c.GenerateAssignment.create_assignment = True
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
                             "probes.py", ".judge-cache"]
 c.Autograde.create_student = True
+# The gradebook: gradebook.db (SQLite) in the course's folder, unless the environment names
+# another database, e.g. a PostgreSQL server shared by several graders (docs/instructor.md):
+#   AUTOGRAD_COURSE_DB_URL=postgresql+psycopg://grader:PASSWORD@HOST:5432/autograd_course
+# (or set c.CourseDirectory.db_url here).
+if os.environ.get("AUTOGRAD_COURSE_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["AUTOGRAD_COURSE_DB_URL"]
 
 # Grading runs each cell with a time limit; a cell that runs past it is interrupted and
 # recorded as an error, so the exercise it belongs to scores nothing (autograd_course.checks).

@@ -1,35 +1,40 @@
-"""The instructor's commands: ``autograd-course grade`` (parallel autograding) and ``export``.
+"""The instructor's commands: ``autograd-course grade`` (autograding on a Dask cluster) and
+``export``.
 
-``autograd-course grade LESSON --jobs N`` autogrades every submission of a lesson
-(``submitted/<student>/<lesson>/``), N students at a time, into the course's gradebook, with a
-progress bar and a summary table (score, time, and every problem by name: time limits, dead
-kernels, cells not run, restored test cells, submissions that could not be graded).
+``autograd-course grade LESSON`` autogrades every submission of a lesson
+(``submitted/<student>/<lesson>/``) into the course's gradebook, with a progress bar and a
+summary table (score, time, and every problem by name: time limits, dead kernels, cells not
+run, restored test cells, submissions that could not be graded).
 
-How it is safe to run students side by side (docs/instructor.md says more):
+How it runs (docs/instructor.md says more):
 
-1. Each student is autograded by nbgrader itself (its ``autograde`` app, with the course's
-   ``nbgrader_config.py``: the same sandbox, time limits and restored cells as a plain
+1. The work goes to a Dask cluster (autograd_course/cluster.py): a local one by default
+   (``--jobs N`` worker processes on this machine), or an existing one (``--scheduler
+   tcp://HOST:8786``) whose workers may be on other machines. One task per submission.
+2. A worker autogrades its student with nbgrader itself (its ``autograde`` app, with the
+   course's ``nbgrader_config.py``: the same sandbox, time limits and restored cells as a plain
    ``nbgrader autograde``), in a scratch course folder of its own: a copy of the submission, a
-   copy of the gradebook (a snapshot taken once, with SQLite's backup API), links to
-   ``solutions/`` and ``course/``. No two workers share a file; a worker that crashes or hangs
-   is killed (``--student-timeout``) and reported, and the others go on. The real
-   ``submitted/`` is only read.
-2. The workers are processes forked from a process that has already imported nbgrader
-   (``multiprocessing``'s forkserver): each student starts in milliseconds instead of the
-   seconds nbgrader takes to import.
-3. When they are done, one process merges the results into the real gradebook, serially: it
-   runs nbgrader's ``autograde`` once more over the executed notebooks, with nbgrader's own
-   preprocessors that save the grades (``SaveAutoGrades``, ``AssignLatePenalties`` ...) but no
-   execution, so the gradebook and ``autograded/`` end up exactly as a plain ``nbgrader
-   autograde`` would leave them, and only one process ever writes to the gradebook.
+   copy of the gradebook (a snapshot the client takes once), links to ``solutions/`` and
+   ``course/``. The run happens in a process forked from one that has imported nbgrader
+   already (``multiprocessing``'s forkserver), killed past ``--student-timeout``. The graded
+   notebooks go back to the client; a worker never writes to the gradebook.
+3. The client alone writes the gradebook, as results come in: it runs nbgrader's
+   ``autograde`` once more over the graded notebooks, with nbgrader's own preprocessors that
+   save the grades (``SaveAutoGrades``, ``AssignLatePenalties`` ...) but no execution, so the
+   gradebook and ``autograded/`` end up as a plain ``nbgrader autograde`` leaves them.
+   A worker lost midway has its tasks run again elsewhere; each result is saved once.
+4. A submission already graded (in ``autograded/`` and the gradebook, and not handed in again
+   since) is skipped, as nbgrader skips it without ``--force``: a run stopped midway (Ctrl-C,
+   a crash, the database gone) is finished by running the same command again.
 
-The same two steps split across machines: ``--shard K/M --results DIR`` grades every M-th
-student into DIR without touching the gradebook, and ``--merge DIR ...`` merges such folders.
+The gradebook is nbgrader's ``db_url``: ``gradebook.db`` (SQLite) by default, or a server such
+as PostgreSQL shared by several graders (autograd_course/gradebooks.py).
 """
 
 import argparse
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import multiprocessing
@@ -38,12 +43,21 @@ import pathlib
 import re
 import shutil
 import signal
-import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+import uuid
+
+from autograd_course import cluster
+from autograd_course.gradebooks import (
+    GradebookUnreachable,
+    check_reachable,
+    create_students,
+    shown,
+    snapshot,
+)
 
 GRADER_ERRORS = {
     "CellTimeoutError": "ran past the time limit",
@@ -56,18 +70,23 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.@+-]")
 
 EXAMPLES = """\
 examples:
-  autograd-course grade 01_why_autodiff              every submission, one student per CPU
-  autograd-course grade 01 --jobs 4 --timeout 60     4 at a time, 60 s per cell
+  autograd-course grade 01_why_autodiff              what is not graded yet, one worker per CPU
+  autograd-course grade 01 --jobs 4 --timeout 60     4 local workers, 60 s per cell
+  autograd-course grade 01 --scheduler tcp://h:8786  on a Dask cluster (workers anywhere)
   autograd-course grade 01 --student alice bob       only these students
+  autograd-course grade 01 --force                   grade again what is graded already
   autograd-course grade 01 --set Sandbox.memory=4G   an option of nbgrader_config.py
-  autograd-course grade 01 --shard 2/3 --results r2  machine 2 of 3: grade, do not merge
-  autograd-course grade 01 --merge r1 r2 r3          merge the machines' results
   autograd-course export --to grades.csv             one row per student, a column per lesson
 """
 
 
 class GradingError(Exception):
     """A problem with the course or the command line (exit status 2)."""
+
+
+GONE = ("--shard, --results and --merge are gone: to grade on several machines, start Dask "
+        "workers there and grade through their scheduler, `autograd-course grade LESSON "
+        "--scheduler tcp://HOST:8786` (docs/instructor.md, \"Grading on many machines\")")
 
 
 # -- the course ---------------------------------------------------------------------------------
@@ -163,27 +182,17 @@ def _chdir(path):
         os.chdir(old)
 
 
-def _sqlite_path(db_url):
-    if not db_url.startswith("sqlite:///"):
-        raise GradingError(
-            f"autograd-course grade needs nbgrader's SQLite gradebook (db_url {db_url!r}); use "
-            "plain `nbgrader autograde` with other databases"
-        )
-    return db_url[len("sqlite:///"):]
-
-
 def snapshot_gradebook(course, lesson, dest):
-    """A consistent copy of the gradebook (SQLite's backup API), checked to know the lesson."""
-    src = _sqlite_path(course.db_url)
-    if not os.path.exists(src):
+    """A consistent copy of the gradebook in the SQLite file dest, checked to know the lesson."""
+    if course.db_url.startswith("sqlite:///") and not os.path.exists(
+            course.db_url[len("sqlite:///"):]):
         raise GradingError(
-            f"no gradebook at {src}: run `nbgrader generate_assignment {lesson}` first"
+            f"no gradebook at {course.db_url[len('sqlite:///'):]}: run `nbgrader "
+            f"generate_assignment {lesson}` first"
         )
     from nbgrader.api import Gradebook, MissingEntry
 
-    with contextlib.closing(sqlite3.connect(src)) as source, \
-            contextlib.closing(sqlite3.connect(dest)) as copy:
-        source.backup(copy)
+    snapshot(course.db_url, dest)
     with Gradebook(f"sqlite:///{dest}", course_id=course.coursedir.course_id) as gb:
         try:
             assignment = gb.find_assignment(lesson)
@@ -298,7 +307,10 @@ class Result:
 
 
 def _autograde_child(cwd, argv, log_path):
-    """A forked worker: run `nbgrader <argv>` in cwd, everything it prints into log_path."""
+    """A forked process: run `nbgrader <argv>` in cwd, everything it prints into log_path."""
+    from autograd_course.kernel_launcher import die_with_parent
+
+    die_with_parent()  # a worker killed, its forkserver ends: so does this grading, at once
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -317,6 +329,7 @@ _FORKSERVER_LOCK = threading.Lock()
 
 
 def _context():
+    """multiprocessing's forkserver, its server process having imported nbgrader once."""
     global _FORKSERVER
     with _FORKSERVER_LOCK:
         if _FORKSERVER is None:
@@ -409,85 +422,161 @@ def _last_error(text):
     return lines[-1][:240] if lines else "no output"
 
 
-def grade_student(course, lesson, student, template, results, extra_args, student_timeout,
-                  stop):
-    """Autograde one student in a scratch course folder; leave the executed notebook in
-    results/<student>/<lesson>/ and a Result (also in results/<student>/result.json)."""
-    result = Result(student)
-    started = time.monotonic()
-    out = pathlib.Path(results) / student
-    out.mkdir(parents=True, exist_ok=True)
-    log_path = out / "autograde.log"
-    result.log = str(log_path)
-    scratch = pathlib.Path(tempfile.mkdtemp(prefix="agc-grade-"))
-    kernels = tempfile.mkdtemp(prefix="agc-k-")  # the kernels' sockets: removed with the rest
-    os.chmod(kernels, 0o711)  # a root grader's kernels run as other users, and must reach it
-    try:
-        for step in ("source", "release"):
-            link = scratch / getattr(course.coursedir, f"{step}_directory")
-            if course.folder(step).exists():
-                link.parent.mkdir(parents=True, exist_ok=True)
-                link.symlink_to(course.folder(step), target_is_directory=True)
-        submission = scratch / course.coursedir.submitted_directory / student / lesson
-        skipped = _copy_submission(course.folder("submitted") / student / lesson, submission)
-        if skipped:
-            result.problems.append("not graded (links or special files): " + ", ".join(skipped))
-        db = scratch / "gradebook.db"
-        shutil.copyfile(template, db)
-        argv = ["autograde", lesson, f"--student={student}", "--force",
-                f"--CourseDirectory.root={scratch}", f"--CourseDirectory.db_url=sqlite:///{db}",
-                f"--Sandbox.scratch_root={kernels}", "--Autograde.create_student=True",
-                *extra_args]
+def _run_autograde(course, argv, log_path, timeout):
+    """Run `nbgrader <argv>` in a process of its own: forked from the forkserver (fast), or, in
+    a daemonic process (a Dask worker started without DASK_DISTRIBUTED__WORKER__DAEMON=False),
+    started afresh (nbgrader's import then costs a few seconds). Returns its exit status, or
+    None if it ran past timeout seconds and was killed."""
+    if not multiprocessing.current_process().daemon:
         process = _context().Process(target=_autograde_child,
                                      args=(str(course.config_dir), argv, str(log_path)))
         process.start()
-        deadline = started + student_timeout
-        while process.is_alive() and time.monotonic() < deadline and not stop.is_set():
-            process.join(0.2)
+        process.join(timeout)
         if process.is_alive():
             process.kill()
             process.join()
-            result.status = "timed out" if not stop.is_set() else "cancelled"
-            result.problems.append(
-                f"grading took more than {student_timeout} s and was stopped"
-                if not stop.is_set() else "cancelled")
-            return result
-        log = log_path.read_text(errors="replace") if log_path.exists() else ""
-        graded = scratch / course.coursedir.autograded_directory / student / lesson
-        notebooks = sorted(graded.glob("*.ipynb")) if graded.is_dir() else []
-        result.problems += log_problems(log)
-        if process.exitcode != 0 or not notebooks:
-            result.status = "failed"
-            result.problems.append("could not be graded: " + _last_error(log))
-            return result
-        for nb in notebooks:
-            result.problems += notebook_problems(nb)
-            result.review += review_notes(judge_report(nb))
-        from nbgrader.api import Gradebook
+            return None
+        return process.exitcode
+    code = ("import json, sys; from autograd_course.grading import _autograde_child; "
+            "_autograde_child(*json.loads(sys.argv[1]))")
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, json.dumps([str(course.config_dir), argv, str(log_path)])],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
 
-        with Gradebook(f"sqlite:///{db}", course_id=course.coursedir.course_id) as gb:
-            submission_row = gb.find_submission(lesson, student)
-            result.score, result.max_score = submission_row.score, submission_row.max_score
-        dest = out / lesson
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(graded, dest)
-        timestamp = submission / "timestamp.txt"
-        if timestamp.exists():
-            shutil.copyfile(timestamp, dest / "timestamp.txt")
-        result.status = "graded"
-        return result
+
+def _fingerprint(paths, *extra):
+    h = hashlib.sha256()
+    for item in extra:
+        h.update(str(item).encode())
+    for p in sorted(paths):
+        h.update(str(p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def code_version():
+    """A fingerprint of the grading code (this package's modules and nbgrader's version):
+    the client's and every worker's must match."""
+    import nbgrader
+
+    return _fingerprint(pathlib.Path(__file__).parent.glob("*.py"), nbgrader.__version__)
+
+
+def lesson_version(course, lesson):
+    """A fingerprint of a lesson's source folder (solution notebooks, probes)."""
+    folder = course.folder("source") / lesson
+    return _fingerprint([p for p in folder.rglob("*") if p.is_file() and not any(
+        part in ("__pycache__", ".ipynb_checkpoints") for part in p.parts)])
+
+
+_COURSES = {}
+
+
+def _worker_course(root):
+    """The course as this worker sees it: at $AUTOGRAD_COURSE_ROOT if set (a checkout of the
+    course at another path on this machine), else at the client's path."""
+    root = os.environ.get("AUTOGRAD_COURSE_ROOT") or root
+    if root not in _COURSES:
+        _COURSES[root] = Course(root)
+    return _COURSES[root]
+
+
+def grade_task(spec, template):
+    """The Dask task, on a worker: autograde one student in a scratch course folder of its own.
+
+    spec: {"root", "lesson", "student", "extra", "student_timeout", "code", "lesson_version"}
+    (the client's course folder, nbgrader options, the fingerprints the worker must match);
+    template: the gradebook's snapshot (a SQLite file's bytes). Reads the submission from the
+    course's submitted/ folder. Returns {"result": a Result as JSON, "notebooks": {file name:
+    graded notebook's bytes}, "log": nbgrader's log}; a failure is in the result, not raised."""
+    result = Result(spec["student"])
+    started = time.monotonic()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="agc-grade-"))
+    kernels = tempfile.mkdtemp(prefix="agc-k-")  # the kernels' sockets: removed with the rest
+    os.chmod(kernels, 0o711)  # a root grader's kernels run as other users, and must reach it
+    notebooks, log = {}, ""
+    try:
+        notebooks = _grade(spec, template, result, work, kernels)
     except Exception as e:  # a failure here must not stop the other students
         result.status = "failed"
-        result.problems.append(f"could not be graded: {type(e).__name__}: {e}")
-        return result
+        result.problems.append(f"could not be graded: {type(e).__name__}: {e}"
+                               if not isinstance(e, GradingError) else f"not graded: {e}")
     finally:
         result.seconds = round(time.monotonic() - started, 2)
         result.problems = list(dict.fromkeys(result.problems))
-        with open(out / "result.json", "w", encoding="utf-8") as f:
-            json.dump(result.to_json(), f, indent=1)
-        shutil.rmtree(scratch, ignore_errors=True)
+        if (work / "autograde.log").exists():
+            log = (work / "autograde.log").read_text(errors="replace")
+        shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(kernels, ignore_errors=True)
+    return {"result": result.to_json(), "notebooks": notebooks, "log": log}
+
+
+def _grade(spec, template, result, work, kernels):
+    """grade_task's work: fills in result, returns the graded notebooks ({} if none)."""
+    lesson, student = spec["lesson"], spec["student"]
+    scratch, log_path = work / "course", work / "autograde.log"
+    course = _worker_course(spec["root"])
+    where = f"worker {cluster.worker_name()} (course at {course.root})"
+    if code_version() != spec["code"]:
+        raise GradingError(f"{where} runs another version of autograd_course or nbgrader "
+                           "than the grader: install the same on every worker")
+    if lesson_version(course, lesson) != spec["lesson_version"]:
+        raise GradingError(f"{where} has another version of solutions/{lesson} than the "
+                           "grader: update the course's checkout there")
+    for step in ("source", "release"):
+        link = scratch / getattr(course.coursedir, f"{step}_directory")
+        if course.folder(step).exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(course.folder(step), target_is_directory=True)
+    submission = scratch / course.coursedir.submitted_directory / student / lesson
+    skipped = _copy_submission(course.folder("submitted") / student / lesson, submission)
+    if skipped:
+        result.problems.append("not graded (links or special files): " + ", ".join(skipped))
+    db = scratch / "gradebook.db"
+    db.write_bytes(template)
+    extra = list(spec["extra"])
+    argv = ["autograde", lesson, f"--student={student}", "--force",
+            f"--CourseDirectory.root={scratch}", f"--CourseDirectory.db_url=sqlite:///{db}",
+            f"--Sandbox.scratch_root={kernels}", "--Autograde.create_student=True",
+            f"--JudgeExecute.cache_dir={judge_cache_dir(course, extra)}", *extra]
+    timeout = spec["student_timeout"]
+    code = _run_autograde(course, argv, log_path, timeout)
+    if code is None:
+        result.status = "timed out"
+        result.problems.append(f"grading took more than {timeout} s and was stopped")
+        return {}
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    graded = scratch / course.coursedir.autograded_directory / student / lesson
+    found = sorted(graded.glob("*.ipynb")) if graded.is_dir() else []
+    result.problems += log_problems(log)
+    if code != 0 or not found:
+        result.status = "failed"
+        result.problems.append("could not be graded: " + _last_error(log))
+        return {}
+    for nb in found:
+        result.problems += notebook_problems(nb)
+        result.review += review_notes(judge_report(nb))
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{db}", course_id=course.coursedir.course_id) as gb:
+        submission_row = gb.find_submission(lesson, student)
+        result.score, result.max_score = submission_row.score, submission_row.max_score
+    result.status = "graded"
+    return {nb.name: nb.read_bytes() for nb in found}
+
+
+def judge_cache_dir(course, extra_args):
+    """Where the judge keeps the references (computed once per lesson, then read)."""
+    from autograd_course.judge import JudgeExecute
+
+    with _chdir(course.root):
+        return JudgeExecute(config=_config_with(course, extra_args)).cache_dir
 
 
 # -- merging into the real gradebook ----------------------------------------------------------
@@ -563,8 +652,8 @@ def merge_results(course, lesson, results, log):
 class Progress:
     """A one-line progress bar on a terminal, a line per student elsewhere."""
 
-    def __init__(self, total, jobs, out=sys.stderr):
-        self.total, self.jobs, self.out = total, jobs, out
+    def __init__(self, total, out=sys.stderr):
+        self.total, self.out = total, out
         self.done = self.failed = 0
         self.started = time.monotonic()
         self.tty = out.isatty()
@@ -602,8 +691,9 @@ def _duration(seconds):
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def summary_table(results, lesson, elapsed, jobs):
-    """The summary: a row per student (score, time, problems), then totals."""
+def summary_table(results, lesson, elapsed, workers):
+    """The summary: a row per student (score, time, problems), then totals. workers: of the
+    local cluster (None: a cluster of its own)."""
     rows = [("student", "score", "time", "problems")]
     for r in sorted(results, key=lambda r: r.student):
         score = (f"{r.score:g}/{r.max_score:g}" if r.score is not None else r.status.upper())
@@ -622,12 +712,11 @@ def summary_table(results, lesson, elapsed, jobs):
     to_review = [r.student for r in results if getattr(r, "review", [])]
     lines.append("")
     total = sum(r.seconds for r in results)
-    if jobs is None:  # --merge: the grading happened elsewhere
-        how = f"merged (grading took {_duration(total)} in all)"
-    else:
-        how = (f"graded in {_duration(elapsed)} with {jobs} job{'s' if jobs != 1 else ''} "
-               f"({total / max(1, len(results)):.1f} s per student, "
-               f"{elapsed / max(1, len(results)):.2f} s wall per student)")
+    on = ("on the cluster" if workers is None else
+          f"with {workers} worker{'s' if workers != 1 else ''}")
+    how = (f"graded in {_duration(elapsed)} {on} "
+           f"({total / max(1, len(results)):.1f} s per student, "
+           f"{elapsed / max(1, len(results)):.2f} s wall per student)")
     lines.append(
         f"{lesson}: {len(graded)} of {len(results)} {how}"
         + (f"; {len(with_problems)} with problems" if with_problems else "")
@@ -642,13 +731,6 @@ def summary_table(results, lesson, elapsed, jobs):
             lines.append(f"scores: mean {sum(scores) / len(scores):.2f}, min {min(scores):g}, "
                          f"max {max(scores):g} (of {graded[0].max_score:g})")
     return "\n".join(lines)
-
-
-def _shard(text):
-    m = re.fullmatch(r"(\d+)/(\d+)", text or "")
-    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
-        raise argparse.ArgumentTypeError("a shard is K/M with 1 <= K <= M, e.g. 2/3")
-    return int(m.group(1)), int(m.group(2))
 
 
 def record_ungraded(course, lesson, results):
@@ -687,9 +769,28 @@ def _final_scores(course, lesson, results):
             r.score, r.max_score = s.score, s.max_score
 
 
-def cmd_grade(args):
-    course = Course()
-    lesson = course.resolve_lesson(args.lesson)
+def graded_already(course, lesson, students):
+    """The students whose submission is graded already: in the gradebook, every notebook of
+    the lesson in autograded/, and not handed in again since (nbgrader's rule, without
+    --force)."""
+    with course.gradebook() as gb:
+        in_gradebook = {s.student_id for s in gb.assignment_submissions(lesson)}
+    names = [p.name for p in (course.folder("source") / lesson).glob("*.ipynb")]
+    done = set()
+    for student in students:
+        graded = course.folder("autograded") / student / lesson
+        if student not in in_gradebook or not all((graded / n).is_file() for n in names):
+            continue
+        new = course.coursedir.get_existing_timestamp(
+            str(course.folder("submitted") / student / lesson))
+        old = course.coursedir.get_existing_timestamp(str(graded))
+        if not (new is not None and old is not None and new > old):
+            done.add(student)
+    return done
+
+
+def _options(args):
+    """nbgrader options from --set and --timeout, checked."""
     extra = []
     for option in args.nbgrader_args or []:
         if not re.fullmatch(r"-*[A-Za-z_]\w*\.\w+=.*", option, flags=re.S):
@@ -698,110 +799,160 @@ def cmd_grade(args):
         extra.append("--" + option.lstrip("-"))
     if args.timeout is not None:
         extra.append(f"--Execute.timeout={args.timeout}")
+    return extra
+
+
+def cmd_grade(args):
+    if args.shard or args.merge or args.results:
+        raise GradingError(GONE)
+    course = Course()
+    lesson = course.resolve_lesson(args.lesson)
+    extra = _options(args)
+    address = cluster.scheduler_address(args.scheduler)
+    if address and args.jobs:
+        raise GradingError("--jobs is the number of workers of a local cluster; with "
+                           f"--scheduler ({address}) the cluster's own workers grade")
     log_dir = course.root / LOG_DIR / lesson
     log_dir.mkdir(parents=True, exist_ok=True)
-
-    if args.merge:  # only merge folders that `--shard ... --results DIR` made elsewhere
-        results = []
-        with open(log_dir / "merge.log", "a", encoding="utf-8") as log:
-            for folder in args.merge:
-                merged = merge_results(course, lesson, folder, log)
-                for p in sorted(pathlib.Path(folder).glob("*/result.json")):
-                    r = Result.from_json(json.loads(p.read_text()))
-                    if r.status == "graded" and r.student not in merged:
-                        r.status, r.problems = "failed", r.problems + ["not merged"]
-                    results.append(r)
-        record_ungraded(course, lesson, results)
-        _final_scores(course, lesson, results)
-        table = summary_table(results, lesson, 0, None)
-        (log_dir / "summary.txt").write_text(table + "\n", encoding="utf-8")
-        print(table)
-        return 0 if all(r.status == "graded" for r in results) else 1
-
     students = course.students(lesson, args.student)
-    if args.shard:
-        k, m = args.shard
-        students = students[k - 1::m]
     if not students:
         print(f"No submissions of {lesson} in {course.folder('submitted')}/<student>/{lesson}/",
               file=sys.stderr)
-        return 0 if args.shard else 1
+        return 1
+    check_reachable(course.db_url)
+    done = set() if args.force else graded_already(course, lesson, students)
+    todo = [s for s in students if s not in done]
+    if done:
+        print(f"{len(done)} of {len(students)} submissions of {lesson} are graded already "
+              "(in the gradebook and autograded/): skipped (--force grades them again)",
+              file=sys.stderr)
+    if not todo:
+        print(f"Nothing to grade: every submission of {lesson} is graded.", file=sys.stderr)
+        return 0
     mode = preflight_sandbox(course, extra)
     print(f"Preflight: grading the solution of {lesson} through the judge ...", file=sys.stderr,
           flush=True)
-    cache = preflight_judge(course, lesson, extra)
-    extra.append(f"--JudgeExecute.cache_dir={cache}")
-    jobs = max(1, args.jobs or os.cpu_count() or 1)
-    jobs = min(jobs, len(students))
+    preflight_judge(course, lesson, extra)
     limit = course.time_limit(extra)
-    code_cells = _code_cells(course, lesson)
-    student_timeout = args.student_timeout or (code_cells * limit + 120)
+    student_timeout = args.student_timeout or (_code_cells(course, lesson) * limit + 120)
+    jobs = min(max(1, args.jobs or os.cpu_count() or 1), len(todo))
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="agc-run-"))
-    results_dir = pathlib.Path(args.results).resolve() if args.results else work / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
     template = work / "gradebook-template.db"
     snapshot_gradebook(course, lesson, template)
-    print(f"Grading {len(students)} submission{'s' * (len(students) != 1)} of {lesson}, "
-          f"{jobs} at a time (sandbox: {mode}; {limit} s per cell, {student_timeout} s per "
-          f"student)", file=sys.stderr, flush=True)
-
-    stop = threading.Event()
-    progress = Progress(len(students), jobs)
+    spec = {"root": str(course.root), "lesson": lesson, "extra": extra,
+            "student_timeout": student_timeout, "code": code_version(),
+            "lesson_version": lesson_version(course, lesson)}
+    run = uuid.uuid4().hex[:8]
+    results, interrupted, lost = [], False, None
     started = time.monotonic()
-    results, futures, interrupted = [], [], False
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     try:
-        futures = [pool.submit(grade_student, course, lesson, s, template, results_dir, extra,
-                               student_timeout, stop) for s in students]
-        pending = set(futures)
-        progress.update()
-        while pending:
-            done, pending = wait(pending, timeout=0.5)
-            for f in done:
-                results.append(f.result())
-                progress.update(results[-1])
-            if not done:
-                progress.update()
-    except KeyboardInterrupt:
-        interrupted = True
-        stop.set()
-        progress.finish()
-        print("Interrupted: stopping the workers; what is graded is merged.", file=sys.stderr)
+        with cluster.connect(address, jobs) as client, \
+                open(log_dir / "merge.log", "a", encoding="utf-8") as merge_log:
+            workers = cluster.workers_now(client)
+            print(f"Grading {len(todo)} submission{'s' * (len(todo) != 1)} of {lesson} (sandbox: "
+                  f"{mode}; {limit} s per cell, {student_timeout} s per student; gradebook: "
+                  f"{shown(course.db_url)})", file=sys.stderr, flush=True)
+            if not workers:
+                print("The cluster has no workers yet: grading starts when one joins.",
+                      file=sys.stderr, flush=True)
+            template_data = client.scatter(template.read_bytes(), broadcast=True)
+            futures = {client.submit(grade_task, dict(spec, student=s), template_data,
+                                     key=cluster.task_key(lesson, s, run), pure=False): s
+                       for s in todo}
+            progress = Progress(len(todo))
+            progress.update()
+            try:
+                for finished in cluster.finished(futures):  # all that finished meanwhile
+                    batch = [_received(futures[f], value) for f, value in finished]
+                    for r, _, _ in batch:
+                        progress.update(r)
+                    results += _save(course, lesson, batch, work / f"batch-{len(results)}",
+                                     log_dir, merge_log)
+            except KeyboardInterrupt:
+                interrupted = True
+                print("\nInterrupted: what is graded is saved; run the same command again to "
+                      "grade the rest.", file=sys.stderr)
+            except GradebookUnreachable as e:
+                lost = e
+            finally:
+                progress.finish()
+                client.cancel(list(futures))
+        if lost is None:
+            record_ungraded(course, lesson, results)
+            _final_scores(course, lesson, results)
+    except GradebookUnreachable as e:
+        lost = e
+    except OSError as e:
+        raise GradingError(str(e)) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        progress.finish()
-    if interrupted:
-        seen = {id(r) for r in results}
-        results += [f.result() for f in futures
-                    if f.done() and not f.cancelled() and id(f.result()) not in seen]
+        shutil.rmtree(work, ignore_errors=True)
     elapsed = time.monotonic() - started
-
-    for r in results:  # keep each student's nbgrader log with the course
-        if r.log and os.path.exists(r.log):
-            kept = log_dir / f"{_SAFE.sub('_', r.student)}.log"
-            shutil.copyfile(r.log, kept)
-            r.log = str(kept)
-    status = 0 if all(r.status == "graded" for r in results) else 1
-    if not args.results:
-        with open(log_dir / "merge.log", "w", encoding="utf-8") as log:
-            merged = set(merge_results(course, lesson, results_dir, log))
-        for r in results:
-            if r.status == "graded" and r.student not in merged:
-                r.status = "failed"
-                r.problems.append(f"not merged into the gradebook (see {log_dir}/merge.log)")
-                status = 1
-        record_ungraded(course, lesson, results)
-        _final_scores(course, lesson, results)
-    shutil.rmtree(work, ignore_errors=True)  # with --results, the results are elsewhere
-    table = summary_table(results, lesson, elapsed, jobs)
+    table = summary_table(results, lesson, elapsed, None if address else jobs)
     (log_dir / "summary.txt").write_text(table + "\n", encoding="utf-8")
     print(table)
-    print(f"\nLogs: {_display(log_dir)}/<student>.log; this table: {_display(log_dir)}/summary.txt"
-          + ("" if not args.results else
-             f"\nResults (not merged): {results_dir}; merge them with "
-             f"`autograd-course grade {lesson} --merge {results_dir}`"))
-    return status
+    print(f"\nLogs: {_display(log_dir)}/<student>.log; this table: "
+          f"{_display(log_dir)}/summary.txt")
+    if lost is not None:
+        print(f"\nautograd-course: stopped: {lost}", file=sys.stderr)
+        return 3
+    if interrupted or len(results) < len(todo):
+        return 1
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _received(student, value):
+    """(Result, {notebook: bytes}, log) from what a task returned (or the error it ended
+    with: KilledWorker when the workers that took it kept dying)."""
+    if isinstance(value, Exception):
+        r = Result(student)
+        r.status = "failed"
+        r.problems.append(f"could not be graded: the cluster gave up on it ({type(value).__name__}"
+                          f": {str(value)[:200]})")
+        return r, {}, ""
+    return Result.from_json(value["result"]), value["notebooks"], value["log"]
+
+
+def _save(course, lesson, batch, folder, log_dir, merge_log):
+    """Save a batch of results: each log in grading-logs/<lesson>/, the graded notebooks into
+    the gradebook and autograded/ (one nbgrader run for the batch); a line per student saved in
+    grading-logs/<lesson>/saved.log. Returns the batch's Results; raises GradebookUnreachable
+    if the database is gone (what was saved before stays)."""
+    results = []
+    for r, notebooks, log in batch:
+        kept = log_dir / f"{_SAFE.sub('_', r.student)}.log"
+        kept.write_text(log, encoding="utf-8")
+        r.log = str(kept)
+        if r.status == "graded":
+            dest = folder / r.student / lesson
+            dest.mkdir(parents=True)
+            for name, data in notebooks.items():
+                (dest / name).write_bytes(data)
+            timestamp = course.folder("submitted") / r.student / lesson / "timestamp.txt"
+            if timestamp.is_file():
+                shutil.copyfile(timestamp, dest / "timestamp.txt")
+        results.append(r)
+    graded = [r for r in results if r.status == "graded"]
+    if not graded:
+        return results
+    try:
+        with course.gradebook() as gb:
+            create_students(gb, [r.student for r in graded])
+    except Exception:
+        check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
+    merged = set(merge_results(course, lesson, folder, merge_log))
+    shutil.rmtree(folder, ignore_errors=True)
+    with open(log_dir / "saved.log", "a", encoding="utf-8") as saved:
+        for r in graded:
+            if r.student in merged:
+                saved.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {r.student}\n")
+    not_saved = [r for r in graded if r.student not in merged]
+    if not_saved:
+        check_reachable(course.db_url)
+    for r in not_saved:
+        r.status = "failed"
+        r.problems.append(f"not saved into the gradebook (see {log_dir}/merge.log)")
+    return results
 
 
 def _display(path):
@@ -898,18 +1049,30 @@ def add_grade_commands(subparsers):
     """Add `grade` and `export` to the `autograd-course` command's subparsers."""
     grade = subparsers.add_parser(
         "grade",
-        help="autograde a lesson's submissions, several students at a time (instructors)",
-        description="Autograde every submission of a lesson (submitted/<student>/<lesson>/) "
-        "with nbgrader and the course's nbgrader_config.py (sandboxed kernels), N students at "
-        "a time, each in a scratch course folder; then save the grades into the gradebook and "
-        "autograded/, as `nbgrader autograde` does. Prints a progress bar and a summary table; "
-        "logs go to grading-logs/<lesson>/. Exit status: 0 if every submission was graded, 1 "
-        "if one could not be, 2 on a usage error. Run it in the course's folder.",
+        help="autograde a lesson's submissions on a Dask cluster (instructors)",
+        description="Autograde the submissions of a lesson (submitted/<student>/<lesson>/) not "
+        "graded yet, with nbgrader and the course's nbgrader_config.py (sandboxed kernels), one "
+        "Dask task per submission, each in a scratch course folder: on a local cluster of N "
+        "worker processes (--jobs), or on a running cluster (--scheduler, or "
+        "DASK_SCHEDULER_ADDRESS). The grades are saved into the gradebook (nbgrader's db_url: "
+        "SQLite or PostgreSQL) and autograded/ as results come in, as `nbgrader autograde` "
+        "does. Prints a progress bar and a summary table; logs go to grading-logs/<lesson>/. "
+        "Exit status: 0 if every submission was graded, 1 if one was not, 2 on a usage error, "
+        "3 if the gradebook's database could not be reached (run the command again: only what "
+        "is missing is graded). Run it in the course's folder.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     grade.add_argument("lesson", help="the lesson (01_why_autodiff, or just 01)")
     grade.add_argument("-j", "--jobs", type=int, default=None,
-                       help="students graded at a time (default: the number of CPUs)")
+                       help="worker processes of the local cluster, each grading one student "
+                       "at a time (default: the number of CPUs)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster of this scheduler, e.g. "
+                       "tcp://HOST:8786 (default: $DASK_SCHEDULER_ADDRESS, else a local "
+                       "cluster made for the run)")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again the submissions graded already (by default they are "
+                       "skipped, as by nbgrader autograde)")
     grade.add_argument("--student", nargs="+", metavar="ID",
                        help="only these students (default: every submission)")
     grade.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
@@ -917,14 +1080,8 @@ def add_grade_commands(subparsers):
     grade.add_argument("--student-timeout", type=int, default=None, metavar="SECONDS",
                        help="time limit per student, after which its grading is stopped and "
                        "reported (default: code cells x time limit per cell + 120 s)")
-    grade.add_argument("--shard", type=_shard, metavar="K/M",
-                       help="grade only every M-th student, starting with the K-th (sorted by "
-                       "id): one machine's share; use with --results")
-    grade.add_argument("--results", metavar="DIR",
-                       help="leave the graded notebooks in DIR and do not touch the gradebook "
-                       "(merge them later with --merge DIR)")
-    grade.add_argument("--merge", nargs="+", metavar="DIR",
-                       help="grade nothing: merge folders made by --results into the gradebook")
+    for gone in ("--shard", "--results", "--merge"):  # replaced by --scheduler: say so
+        grade.add_argument(gone, nargs="*", help=argparse.SUPPRESS)
     grade.add_argument("--set", action="append", default=[], metavar="CLASS.OPTION=VALUE",
                        dest="nbgrader_args",
                        help="an option for nbgrader (repeatable), as on its command line but "
@@ -951,6 +1108,9 @@ def _guarded(func):
         except GradingError as e:
             print(f"autograd-course: {e}", file=sys.stderr)
             return 2
+        except GradebookUnreachable as e:
+            print(f"autograd-course: {e}", file=sys.stderr)
+            return 3
     run.__name__ = func.__name__
     return run
 

@@ -42,6 +42,15 @@ def _set_limit(name, value):
         resource.setrlimit(limit, (value, value))
 
 
+def die_with_parent():
+    """Ask Linux to kill this process (SIGKILL) when its parent process ends."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="kernel_launcher", description=__doc__)
     for name, (_, what) in LIMITS.items():
@@ -59,12 +68,7 @@ def main(argv=None):
         value = getattr(args, name)
         if value:
             _set_limit(name, value)
-    # Die with the parent: no kernel outlives the grader that started it.
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    die_with_parent()  # no kernel outlives the grader that started it
     # jupyter_client tells the kernel its parent's pid, to quit when it goes away; inside
     # bubblewrap's PID namespace that pid means nothing and the kernel would quit at once. The
     # parent-death signal above does that job instead.
