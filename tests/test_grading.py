@@ -772,19 +772,6 @@ class Runs:
                 server.wait()
         return c
 
-    def _shards(self):
-        """Two machines' shares (--shard K/2 --results DIR), then --merge DIR1 DIR2."""
-        c = Class(self.template, self.scratch / "shards", self.lesson,
-                  students={"correct", "untouched", "exits", "deleted-tests", "corrupt"})
-        c.shard_runs = [
-            _run([*GRADE, "grade", LESSON, "--shard", f"{k}/2", "--results", f"results-{k}",
-                  "--jobs", "1", "--timeout", str(TIMEOUT)], c.root)
-            for k in (1, 2)
-        ]
-        c.scores_before_merge = _scores(c.root)
-        c.merge = _run([*GRADE, "grade", LESSON, "--merge", "results-1", "results-2"], c.root)
-        return c
-
     def _stuck(self):
         """A student whose grading outlives --student-timeout is stopped; the others go on."""
         c = Class(self.template, self.scratch / "stuck", self.lesson,
@@ -879,10 +866,10 @@ _RUN_OF = [("test_plain", "plain"), ("test_grade_command_grades", "parallel"),
            ("test_no_cheat", "parallel"), ("test_correct_answers", "plain"),
            ("test_correct_answers", "parallel"), ("test_cpu_time", "limits"),
            ("test_refuses", "unsandboxed"), ("test_formgrader", "formgrader"),
-           ("test_exchange", "exchange"), ("test_shards", "shards"),
+           ("test_exchange", "exchange"),
            ("test_student_timeout", "stuck"), ("test_preflight_other", "other_checkout"),
            ("test_preflight_refuses", "broken_library")]
-_NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "shards", "stuck",
+_NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "stuck",
                   "other_checkout", "broken_library"}
 
 
@@ -957,7 +944,7 @@ def test_grade_command_grades_the_class_in_parallel(runs):
     assert "output truncated" in rows["print-20mb"], table
     assert "was missing: restored" in rows["deleted-tests"], table
     assert "was missing: restored" in rows["deleted-answer-and-test"], table
-    assert re.search(r"\b\d+ of \d+ graded in .* with 2 jobs", table), table
+    assert re.search(r"\b\d+ of \d+ graded in .* with 2 workers", table), table
     for student in c.expected:
         assert (c.root / "grading-logs" / LESSON / f"{student}.log").is_file()
 
@@ -1198,21 +1185,6 @@ def test_exchange_and_zip_collect(runs, lesson):
 
 
 @needs_sandbox
-def test_shards_graded_apart_then_merged(runs):
-    """Many machines: each grades its share without touching the gradebook; one merges."""
-    c = runs.result("shards")
-    for run in c.shard_runs:
-        out = run.stdout + run.stderr
-        assert run.returncode in (0, 1) and "not merged" in out.lower() or "Results" in out, \
-            _tail(out)
-    assert not c.scores_before_merge, "--results must leave the gradebook alone"
-    out = c.merge.stdout + c.merge.stderr
-    assert c.merge.returncode == 1, _tail(out)  # corrupt: not graded
-    _check_scores(c, "--shard/--merge")
-    assert "corrupt" in out and "FAILED" in out, out
-
-
-@needs_sandbox
 def test_student_timeout_stops_one_student_only(runs, lesson):
     c = runs.result("stuck")
     out = c.grade.stdout + c.grade.stderr
@@ -1434,6 +1406,8 @@ def test_grade_command_usage_errors(template, tmp_path):
     assert r.returncode == 2 and "CLASS.OPTION=VALUE" in r.stderr
     r = _run([*GRADE, "grade", LESSON], course)
     assert r.returncode == 1 and "No submissions" in r.stderr
+    r = _run([*GRADE, "grade", LESSON, "--merge", "results-1"], course)
+    assert r.returncode == 2 and "--scheduler" in r.stderr, r.stderr
 
 
 def test_cli_offers_grade_and_export():
