@@ -1,9 +1,20 @@
-"""Shared fixtures: every op test runs on every available device."""
+"""Shared fixtures: every op test runs on every device, ``cuda`` on a GPU or on CuPy's stand-in.
+
+Where the ``cuda`` cases run is ``AUTOGRAD_LIB_TEST_CUPY``'s choice:
+
+* ``auto`` (the default, so ``make test`` runs them): real CuPy where it sees a GPU, otherwise
+  ``tests/fake_cupy.py``, a strict NumPy-backed stand-in for CuPy 13 with two devices, put in
+  ``sys.modules["cupy"]`` before ``autograd_lib`` first asks for CuPy;
+* ``stand-in``: the stand-in even on a GPU machine;
+* ``real``: real CuPy only (the cases skip without a GPU; ``scripts/gpu_check.sh`` uses this);
+* ``off``: the cases skip.
+"""
+
+import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
-
-import autograd_lib
 
 # No per-example deadline (timing is not what these tests check; CI machines are slow), and
 # a "quick" profile for `make test-quick`.
@@ -13,6 +24,55 @@ settings.register_profile(
 settings.register_profile("quick", parent=settings.get_profile("default"), max_examples=10)
 settings.load_profile("default")
 
+CUPY_CHOICES = ("auto", "stand-in", "real", "off")
+
+
+def _real_gpu():
+    """True when the real CuPy is installed and sees a GPU."""
+    try:
+        import cupy
+
+        return not getattr(cupy, "IS_STAND_IN", False) and cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # not installed, no driver, no device
+        return False
+
+
+def _install_stand_in():
+    import fake_cupy
+
+    for name in [m for m in sys.modules if m == "cupy" or m.startswith("cupy.")]:
+        del sys.modules[name]  # a real CuPy without a GPU, imported by _real_gpu
+    sys.modules["cupy"] = fake_cupy
+    sys.modules["cupy.cuda"] = fake_cupy.cuda
+    return "stand-in"
+
+
+def _choose_cupy():
+    """``"real"``, ``"stand-in"`` or ``None`` (no CUDA cases), from AUTOGRAD_LIB_TEST_CUPY."""
+    choice = os.environ.get("AUTOGRAD_LIB_TEST_CUPY", "auto")
+    if choice not in CUPY_CHOICES:
+        raise pytest.UsageError(f"AUTOGRAD_LIB_TEST_CUPY={choice!r}: use one of {CUPY_CHOICES}")
+    if choice == "off":
+        return None
+    if choice == "stand-in" or (choice == "auto" and not _real_gpu()):
+        return _install_stand_in()
+    return "real" if _real_gpu() else None
+
+
+CUPY = _choose_cupy()
+
+import autograd_lib  # noqa: E402  (after the stand-in is in place)
+
+STAND_IN = CUPY == "stand-in"
+if CUPY is not None:
+    assert autograd_lib.cuda.is_available(), f"CuPy ({CUPY}) is set up but autograd_lib sees no GPU"
+
+
+def pytest_report_header(config):
+    where = {"real": "real CuPy on a GPU", "stand-in": "tests/fake_cupy.py (CuPy's stand-in)",
+             None: "skipped (AUTOGRAD_LIB_TEST_CUPY, or no GPU)"}[CUPY]
+    return f"cuda cases: {where}"
+
 
 def _devices():
     yield "cpu"
@@ -21,7 +81,7 @@ def _devices():
         marks=[
             pytest.mark.cuda,
             pytest.mark.skipif(
-                not autograd_lib.cuda.is_available(),
+                CUPY is None,
                 reason="no CUDA GPU (or CuPy not installed): scripts/gpu_check.sh runs these",
             ),
         ],
@@ -30,5 +90,5 @@ def _devices():
 
 @pytest.fixture(params=list(_devices()))
 def device(request):
-    """'cpu', and 'cuda' where CuPy sees a GPU (skipped cleanly elsewhere)."""
+    """'cpu', and 'cuda' (a GPU, or CuPy's stand-in; see the module's docstring)."""
     return request.param

@@ -125,7 +125,8 @@ class Node:
             array, counter, version = self._out
             if counter[0] != version:
                 raise RuntimeError(_version_message(None, self, version, array, counter[0]))
-            values.append(Tensor._make(array, True, self) if differentiable else array)
+            out = Tensor._make(array, True, self, device_of(array)) if differentiable else array
+            values.append(out)
         return values
 
     # -- what the engine calls --------------------------------------------------------------

@@ -32,6 +32,8 @@ def as_tensor(x, like):
     """A Python number or array as a tensor on ``like``'s device (for ops that need tensors)."""
     if isinstance(x, Tensor):
         return x
+    if not isinstance(x, (bool, int, float)):  # an array (a backward's constant): on its device
+        return _make(x, False, None, backend.device_of(x))
     from ..creation import tensor
 
     return tensor(x, device=like._dev)
