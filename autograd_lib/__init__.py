@@ -40,7 +40,16 @@ from ._dtype import (
 )
 from .backend import device
 from .creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
     Generator,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
     as_tensor,
     default_generator,
@@ -50,6 +59,7 @@ from .creation import (
     from_numpy,
     full,
     full_like,
+    get_default_device,
     get_rng_state,
     initial_seed,
     linspace,
@@ -64,6 +74,8 @@ from .creation import (
     randn_like,
     randperm,
     seed,
+    set_default_device,
+    set_default_tensor_type,
     set_rng_state,
     tensor,
     zeros,

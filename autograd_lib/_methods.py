@@ -51,7 +51,7 @@ _METHODS = {
     "sum": ops.sum, "mean": ops.mean, "max": ops.max, "min": ops.min, "prod": ops.prod,
     "norm": ops.norm, "argmax": ops.argmax, "argmin": ops.argmin, "amax": ops.amax,
     "amin": ops.amin, "all": ops.all, "any": ops.any, "maximum": ops.maximum,
-    "minimum": ops.minimum,
+    "minimum": ops.minimum, "var": ops.var, "std": ops.std,
     # shape
     "reshape": ops.reshape, "view": ops.view, "view_as": ops.view_as,
     "reshape_as": ops.reshape_as, "flatten": ops.flatten, "ravel": ops.ravel,
@@ -195,9 +195,7 @@ Tensor._write_random = _write_random
 def _legacy_constructor(cls, *args, **kwargs):
     """``Tensor(2, 3)`` (zeros of that shape) or ``Tensor([1, 2])`` (those numbers): float32,
     as PyTorch's legacy constructor ``torch.Tensor``."""
-    if len(args) == 1 and not isinstance(args[0], int):
-        return creation.tensor(args[0], dtype=_dtype.float32)
-    return creation.tensor(np.zeros(args, dtype=np.float32))
+    return creation.legacy_new(_dtype.float32, args, kwargs.get("device"))
 
 
 def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):

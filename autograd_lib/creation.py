@@ -5,6 +5,7 @@ int64, and a NumPy array keeps its dtype.
 """
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -130,12 +131,53 @@ def _stream(generator, fn, device=None):
             f"{fn}() received an invalid combination of arguments - got "
             f"(generator={type(generator).__name__}), but expected a autograd_lib.Generator"
         )
-    want = backend.parse_device(device, default=CPU).type
+    want = backend.parse_device(device, default=_default_device).type
     if generator.device.type != want:
         raise RuntimeError(
             f"Expected a '{want}' device type for generator but found '{generator.device.type}'"
         )
     return generator._np
+
+
+# -- the default device ---------------------------------------------------------------------
+
+_default_device = CPU  # where tensors are made when no device is given (set_default_device)
+
+
+def set_default_device(device):
+    """Make new tensors on ``device`` when no ``device=`` is given (``None``: the CPU again).
+
+        >>> autograd_lib.set_default_device("cpu")
+        >>> autograd_lib.zeros(2).device
+        device(type='cpu')
+    """
+    global _default_device
+    _default_device = backend.parse_device(device, default=CPU)
+
+
+def get_default_device():
+    return _default_device
+
+
+def set_default_tensor_type(t):
+    """Deprecated in PyTorch (use ``set_default_device``); only the float32 CPU type, the
+    default already, is supported here: autograd_lib's default dtype is always float32."""
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        t = _LEGACY_TYPES.get(t.split(".")[-1], t)
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError(
+            "invalid type object: only floating-point types are supported as the default type")
+    if not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    if t.dtype is not _dtype.float32:
+        raise NotImplementedError(
+            f"set_default_tensor_type({t.__name__}): autograd_lib's default dtype is always "
+            "float32; pass dtype= to the functions that make tensors instead."
+        )
 
 
 def _finish(array, dtype, device, requires_grad):
@@ -144,7 +186,7 @@ def _finish(array, dtype, device, requires_grad):
         dtype = _dtype.to_dtype(dtype)
         if array.dtype != dtype.np:
             array = array.astype(dtype.np)
-    dev = backend.parse_device(device, default=CPU)
+    dev = backend.parse_device(device, default=_default_device)
     if dev is not CPU:
         array = backend.to_device(array, dev)
     if requires_grad and array.dtype.kind != "f":
@@ -195,7 +237,8 @@ def _unwrap(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (a number, nested lists or an array)."""
-    if type(data) is builtins.float and dtype is None and device is None:
+    if type(data) is builtins.float and dtype is None and device is None and (
+            _default_device is CPU):
         # The common scalar case, fast: a NumPy scalar (cheaper to compute with than a 0-d
         # array; see Tensor._write).
         return Tensor._make(np.float32(data), bool(requires_grad), None, CPU)
@@ -353,3 +396,42 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_gr
     rng = _stream(generator, "normal", device)
     array = (mean_a + std_a * rng.standard_normal(tuple(size))).astype(_default(dtype))
     return _finish(np.asarray(array), None, device, requires_grad)
+
+
+# -- the legacy constructors: ``torch.FloatTensor([1, 2])``, ``torch.LongTensor(2, 3)`` ----------
+
+
+class _LegacyTensorType(type):
+    """The type of ``autograd_lib.FloatTensor`` and its kind: calling one makes a tensor of its
+    dtype; ``isinstance(x, autograd_lib.FloatTensor)`` asks whether ``x`` is a float32 CPU
+    tensor, as in PyTorch."""
+
+    def __call__(cls, *args, device=None):
+        return legacy_new(cls.dtype, args, device)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj._dev.type == "cpu"
+
+    def __repr__(cls):
+        return f"<class 'autograd_lib.{cls.__name__}'>"
+
+
+def legacy_new(dtype, args, device=None):
+    """``Tensor(2, 3)`` (zeros of that shape), ``Tensor([1, 2])`` (those numbers) or ``Tensor()``
+    (empty), as ``dtype``: what PyTorch's legacy constructors make."""
+    if len(args) == 1 and not isinstance(args[0], builtins.int):
+        return tensor(args[0], dtype=dtype, device=device)
+    return _finish(np.zeros(args if args else (0,), dtype=dtype.np), None, device, False)
+
+
+def _legacy_type(dtype):
+    return _LegacyTensorType(dtype.legacy_name, (), {"dtype": dtype, "__module__": "autograd_lib"})
+
+
+(FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+ ByteTensor, BoolTensor) = map(_legacy_type, (
+    _dtype.float32, _dtype.float64, _dtype.float16, _dtype.int64, _dtype.int32, _dtype.int16,
+    _dtype.int8, _dtype.uint8, _dtype.bool))
+_LEGACY_TYPES = {t.__name__: t for t in (
+    FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+    ByteTensor, BoolTensor)}

@@ -32,6 +32,8 @@ import numpy as np
 from . import _dtype, _formatting, grad_mode
 from .backend import CPU, device, device_of, to_device
 
+_warned = {"float": False}  # warnings PyTorch gives once per process: given yet?
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``autograd_lib.Size([2, 3])``."""
@@ -302,6 +304,11 @@ class Tensor:
         return bool(self._scalar_check("bool"))
 
     def __float__(self):
+        if self._requires_grad and grad_mode._state.enabled and not _warned["float"]:
+            _warned["float"] = True  # once per process, as PyTorch's TORCH_WARN_ONCE
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                "behavior.\nConsider using tensor.detach() first.", UserWarning, stacklevel=2)
         return float(self._scalar_check("float"))
 
     def __int__(self):

@@ -51,7 +51,9 @@ from .reduction import (
     minimum,
     norm,
     prod,
+    std,
     sum,
+    var,
 )
 from .shape import (
     broadcast_to,
@@ -98,7 +100,7 @@ __all__ = [
     "bmm", "dot", "matmul", "mm", "mv", "outer",
     # reduction
     "all", "amax", "amin", "any", "argmax", "argmin", "max", "maximum", "mean", "min", "minimum",
-    "norm", "prod", "sum",
+    "norm", "prod", "std", "sum", "var",
     # shape
     "broadcast_to", "cat", "clone", "concat", "concatenate", "contiguous", "expand", "expand_as",
     "flatten", "getitem", "mT", "numpy_T", "permute", "ravel", "reshape", "reshape_as", "setitem",

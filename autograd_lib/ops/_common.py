@@ -8,6 +8,8 @@ graph); ``backward(create_graph=True)`` passes tensors, so the gradient computat
 recorded and can be differentiated again.
 """
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype, backend, grad_mode
@@ -63,6 +65,37 @@ def record_unary(node_cls, input, data, save_input=False, save_output=False, num
         if save_output:
             node.save_output(out)
         record(node, out)
+    return out
+
+
+def write_out(name, out, result):
+    """``op(..., out=out)``: ``result`` written into ``out`` (resized if its shape differs, as
+    PyTorch does, with its warning if ``out`` had elements), which is returned. Not recorded:
+    PyTorch refuses ``out=`` when a gradient is needed."""
+    if _state.enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
+    if result.dtype.is_floating_point and not out.dtype.is_floating_point:
+        raise RuntimeError(
+            f"result type {result.dtype.scalar_type} can't be cast to the desired output type "
+            f"{out.dtype.scalar_type}"
+        )
+    data = result._data.astype(out._data.dtype, copy=False)
+    if out._data.shape == data.shape:
+        out._write(data)
+        return out
+    if out._data.size:
+        warnings.warn(
+            f"An output with one or more elements was resized since it had shape "
+            f"{list(out._data.shape)}, which does not match the required output shape "
+            f"{list(data.shape)}. This behavior is deprecated, and in a future PyTorch release "
+            "outputs will not be resized unless they have zero elements. You can explicitly "
+            "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+            UserWarning, stacklevel=3)
+    out._data = data  # the result is ours alone: no copy needed
+    out._vc[0] += 1
     return out
 
 

@@ -18,7 +18,19 @@ import math
 
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
-from ._common import _make, _state, cast, log, operands, quiet, record_unary, sum_to, where, xp_of
+from ._common import (
+    _make,
+    _state,
+    cast,
+    log,
+    operands,
+    quiet,
+    record_unary,
+    sum_to,
+    where,
+    write_out,
+    xp_of,
+)
 
 
 class _Binary(Node):
@@ -90,8 +102,10 @@ class AddBackward0(_Binary):
         return self.reduce((None if fa is None else grad, db))
 
 
-def add(input, other, *, alpha=1):
-    """``input + alpha * other``, with broadcasting."""
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other``, with broadcasting (``out``: written into that tensor)."""
+    if out is not None:
+        return write_out("add", out, add(input, other, alpha=alpha))
     if not isinstance(input, Tensor):
         return add(other, input, alpha=1) if alpha == 1 else add(other * alpha, input)
     a, b, dev, promoted = operands(input, other)
@@ -162,8 +176,10 @@ class MulBackward0(_Binary):
         return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
 
 
-def mul(input, other):
-    """``input * other``, with broadcasting."""
+def mul(input, other, *, out=None):
+    """``input * other``, with broadcasting (``out``: written into that tensor)."""
+    if out is not None:
+        return write_out("mul", out, mul(input, other))
     if not isinstance(input, Tensor):
         return mul(other, input)
     a, b, dev, promoted = operands(input, other)

@@ -12,7 +12,7 @@ PyTorch).
 
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
-from ._common import _state, operands, sum_to
+from ._common import _state, operands, sum_to, write_out
 
 
 def _same_dtype(a, b, op):
@@ -161,8 +161,11 @@ class MatmulBackward0(_Product):
         return (da, db)
 
 
-def matmul(input, other):
-    """``input @ other`` following NumPy/PyTorch rules for 1-D, 2-D and batched operands."""
+def matmul(input, other, *, out=None):
+    """``input @ other`` following NumPy/PyTorch rules for 1-D, 2-D and batched operands
+    (``out``: written into that tensor)."""
+    if out is not None:
+        return write_out("matmul", out, matmul(input, other))
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D and "

@@ -11,6 +11,8 @@ and max/min over all elements; max/min along a dimension (whose node also keeps 
 norm (which also keeps ``ord``) take them themselves.
 """
 
+import warnings
+
 import numpy as np
 
 from ..autograd.graph import Node, needs_grad, record
@@ -128,6 +130,84 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     data = (x.sum(axis=dims, keepdims=keepdim) if x.ndim else x.copy()) / x.dtype.type(n)
     node_cls = MeanBackward0 if all_dims and not keepdim else MeanBackward1
     return record_reduction(node_cls, input, data.astype(x.dtype, copy=False), dims, keepdim)
+
+
+# -- var and std ------------------------------------------------------------------------------
+
+
+def _correction(dim, unbiased, correction):
+    """``(dim, c)``: PyTorch's spellings ``var(unbiased)``, ``var(dim, unbiased)`` and
+    ``var(dim, correction=c)``; ``c`` (1 by default) is what is taken from the count."""
+    if isinstance(dim, bool):  # var(False): the first argument was ``unbiased``
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+class VarBackward0(_Reduction):
+    """v = sum((x - mean)^2) / (n - c):   dv/dx = 2 (x - mean) / (n - c)."""
+
+    __slots__ = ("denominator",)
+
+    def backward(self, grad, x):
+        centered = x - x.mean(axis=self.dims, keepdims=True)
+        return (self.spread(grad) * (2.0 / self.denominator) * centered,)
+
+
+class StdBackward0(_Reduction):
+    """s = sqrt(var(x)):   ds/dx = (x - mean) / ((n - c) s)."""
+
+    __slots__ = ("denominator",)
+
+    def backward(self, grad, x, result):
+        centered = x - x.mean(axis=self.dims, keepdims=True)
+        return (self.spread(grad) * centered / (self.spread(result) * self.denominator),)
+
+
+def _spread_of(input, dim, unbiased, keepdim, correction, axis, which):
+    """``var`` or ``std`` (``which``) of ``input`` over ``dim``, recorded with its node."""
+    dim, c = _correction(axis if axis is not None else dim, unbiased, correction)
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = normalize_dims(None if dim is None or dim == () else dim, x.ndim)
+    n = 1
+    for d in dims:
+        n *= x.shape[d] if x.ndim else 1
+    if n - c <= 0:
+        warnings.warn(
+            f"{which}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    centered = x - x.mean(axis=dims, keepdims=True)
+    with either.quiet():  # n - c <= 0 gives inf or nan, as in PyTorch (warned above)
+        data = (centered * centered).sum(axis=dims, keepdims=bool(keepdim)) / x.dtype.type(n - c)
+        if which == "std":
+            data = xp_of(x).sqrt(data)
+    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
+    if needs_grad(input):
+        node = (VarBackward0 if which == "var" else StdBackward0)(input)
+        node.shape, node.dims, node.keepdim, node.denominator = x.shape, dims, bool(keepdim), n - c
+        node.save_for_backward(input)
+        if which == "std":
+            node.save_output(out)
+        record(node, out)
+    return out
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    """The variance of the elements (along ``dim``): ``sum((x - mean)^2) / (n - correction)``;
+    ``correction=1`` (Bessel's, the default) is ``unbiased=True``.
+
+        >>> autograd_lib.tensor([1.0, 2.0, 4.0]).var()
+        tensor(2.3333)
+    """
+    return _spread_of(input, dim, unbiased, keepdim, correction, axis, "var")
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    """The standard deviation, ``sqrt(var(...))`` (same arguments as ``var``)."""
+    return _spread_of(input, dim, unbiased, keepdim, correction, axis, "std")
 
 
 # -- all and any: truth values, never part of a graph ------------------------------------------
@@ -253,8 +333,9 @@ def _extreme(input, dim, keepdim, which):
     return ret(out, Tensor._make(idx.astype(np.int64), False, None, input._dev))
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, dim=None, keepdim=False, *, axis=None):
     """Largest element; with ``dim``, the (values, indices) of the largest along ``dim``."""
+    dim = dim if axis is None else axis
     if isinstance(dim, Tensor):
         from .elementwise import where as twhere
 
@@ -262,8 +343,9 @@ def max(input, dim=None, keepdim=False):
     return _extreme(input, dim, keepdim, "max")
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, dim=None, keepdim=False, *, axis=None):
     """Smallest element; with ``dim``, the (values, indices) of the smallest along ``dim``."""
+    dim = dim if axis is None else axis
     if isinstance(dim, Tensor):
         from .elementwise import where as twhere
 
@@ -279,13 +361,15 @@ def minimum(input, other):
     return min(input, other)
 
 
-def amax(input, dim=(), keepdim=False):
+def amax(input, dim=(), keepdim=False, *, axis=None):
+    dim = dim if axis is None else axis
     if dim == () or dim is None:
         return max(input)
     return max(input, dim, keepdim).values
 
 
-def amin(input, dim=(), keepdim=False):
+def amin(input, dim=(), keepdim=False, *, axis=None):
+    dim = dim if axis is None else axis
     if dim == () or dim is None:
         return min(input)
     return min(input, dim, keepdim).values
@@ -304,12 +388,12 @@ def _position(input, dim, keepdim, which):
     return Tensor._make(data, False, None, input._dev)
 
 
-def argmax(input, dim=None, keepdim=False):
-    return _position(input, dim, keepdim, "max")
+def argmax(input, dim=None, keepdim=False, *, axis=None):
+    return _position(input, dim if axis is None else axis, keepdim, "max")
 
 
-def argmin(input, dim=None, keepdim=False):
-    return _position(input, dim, keepdim, "min")
+def argmin(input, dim=None, keepdim=False, *, axis=None):
+    return _position(input, dim if axis is None else axis, keepdim, "min")
 
 
 # -- prod and norm ----------------------------------------------------------------------------
@@ -351,7 +435,8 @@ def _product_of_others(x, dims):
     return left * xp.flip(right, d)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    dim = dim if axis is None else axis
     x = input._data if dtype is None else input._data.astype(dtype.np)
     if x.dtype.kind in "biu" and dtype is None:
         x = x.astype(np.int64)

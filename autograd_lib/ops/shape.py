@@ -206,7 +206,8 @@ class SqueezeBackward1(ViewBackward0):
     __slots__ = ()
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
+    dim = dim if axis is None else axis
     shape = input._data.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
@@ -223,7 +224,8 @@ class UnsqueezeBackward0(ViewBackward0):
     __slots__ = ()
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
+    dim = dim if axis is None else axis
     shape = input._data.shape
     n = len(shape) + 1
     if not -n <= dim < n:

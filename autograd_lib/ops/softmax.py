@@ -49,8 +49,8 @@ class SoftmaxBackward0(Node):
         return ((grad - (grad * result).sum(axis=self.dim, keepdims=True)) * result,)
 
 
-def softmax(input, dim=None, dtype=None):
-    shifted, d, xp = _shifted(input, dim, dtype)
+def softmax(input, dim=None, dtype=None, *, axis=None):
+    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype)
     e = xp.exp(shifted)
     return _record_softmax(SoftmaxBackward0, input, e / e.sum(axis=d, keepdims=True), d)
 
@@ -64,7 +64,7 @@ class LogSoftmaxBackward0(Node):
         return (grad - either.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
 
 
-def log_softmax(input, dim=None, dtype=None):
-    shifted, d, xp = _shifted(input, dim, dtype)
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
+    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype)
     data = shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
     return _record_softmax(LogSoftmaxBackward0, input, data, d)
