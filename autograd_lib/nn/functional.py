@@ -5,11 +5,34 @@ Each function is a few tensor operations, so autograd differentiates it for free
 here defines a backward pass.
 """
 
+import math
 import warnings
 
+import numpy as np
+
 import autograd_lib
+from autograd_lib.autograd import Function
+from autograd_lib.backend import module_of
+from autograd_lib.tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
+
+
+def _no_grad_argument(tensor, function, argument):
+    """PyTorch's rule for a loss's ``weight`` or ``pos_weight``: it cannot require grad."""
+    if tensor is not None and tensor.requires_grad:
+        raise RuntimeError(
+            f"The function '{function}' is not differentiable with respect to argument "
+            f"'{argument}'. This input cannot have requires_grad True."
+        )
+
+
+def _weighted(losses, weight, function):
+    """``losses * weight`` (``weight`` may be None)."""
+    if weight is None:
+        return losses
+    _no_grad_argument(weight, function, "weight")
+    return losses * weight
 
 
 def _reduce(losses, reduction):
@@ -127,3 +150,244 @@ def cross_entropy(input, target, reduction="mean"):
     """
     class_dim = 0 if input.dim() == 1 else 1
     return nll_loss(log_softmax(input, class_dim), target, reduction=reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against targets in [0, 1]:
+    ``-(target * log(input) + (1 - target) * log(1 - input))``.
+
+    As in PyTorch, each log is clamped at -100, so a probability of exactly 0 or 1 gives a
+    large finite loss instead of ``inf``. Prefer ``binary_cross_entropy_with_logits`` on raw
+    scores: it is the same loss, computed stably.
+
+    >>> F.binary_cross_entropy(autograd_lib.tensor([0.8, 0.1]), autograd_lib.tensor([1.0, 0.0]))
+    tensor(0.1643)
+    """
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    if bool(((input < 0) | (input > 1)).sum()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    losses = _weighted(_BinaryCrossEntropy.apply(input, target), weight, "binary_cross_entropy")
+    return _reduce(losses, reduction)
+
+
+_BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's EPSILON, a C float even for float64
+
+
+class _BinaryCrossEntropy(Function):
+    """The elementwise loss with PyTorch's gradient: ``(p - y) / max(p (1 - p), 1e-12)``.
+
+    Differentiating the clamped logs instead would give ``0 * inf = nan`` at p = 0 or 1;
+    PyTorch's formula gives a large finite number there.
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        ctx.save_for_backward(p, y)
+        return -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        p, y = ctx.saved_tensors
+        grad_p = grad_output * (p - y) / (p * (1 - p)).clamp(min=_BCE_EPSILON)
+        grad_y = grad_output * ((1 - p).log() - p.log())  # not clamped: inf at p = 0 or 1
+        return grad_p, grad_y
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of raw scores (logits): ``binary_cross_entropy(sigmoid(input))``
+    without the overflow.
+
+    With ``m = max(-x, 0)``, ``log(1 + exp(-x)) = m + log(exp(-m) + exp(-x - m))``: both
+    exponents are <= 0, so nothing overflows (PyTorch's formula). The loss is then
+    ``(1 - y) * x + log(1 + exp(-x))``; ``pos_weight`` scales the loss of the positives.
+
+    >>> F.binary_cross_entropy_with_logits(autograd_lib.tensor([2.0, -1.0]),
+    ...                                    autograd_lib.tensor([1.0, 0.0]))
+    tensor(0.2201)
+    """
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
+    _no_grad_argument(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    m = (-input).clamp(min=0)
+    log1p_exp = m + ((-m).exp() + (-input - m).exp()).log()  # log(1 + exp(-x)), stably
+    if pos_weight is not None:
+        log1p_exp = ((pos_weight - 1) * target + 1) * log1p_exp
+    losses = (1 - target) * input + log1p_exp
+    losses = _weighted(losses, weight, "binary_cross_entropy_with_logits")
+    return _reduce(losses, reduction)
+
+
+# ---------------------------------------------------------------------------------------------
+# More activations.
+# ---------------------------------------------------------------------------------------------
+
+
+class _Erf(Function):
+    """erf(x) = 2/sqrt(pi) * integral of exp(-t²) from 0 to x; d/dx erf(x) = 2/sqrt(pi) exp(-x²).
+
+    NumPy has no erf, so the forward calls Python's ``math.erf`` on each element (on the CPU;
+    a CUDA tensor makes the round trip). The backward is written with tensor operations, so it
+    can be differentiated again.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        values = np.asarray(x.detach().cpu().numpy())
+        result = np.asarray(np.frompyfunc(math.erf, 1, 1)(values), dtype=values.dtype)
+        return autograd_lib.tensor(result, device=x.device)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * (2 / math.sqrt(math.pi)) * (-x * x).exp()
+
+
+class _Log1p(Function):
+    """log(1 + x), exact for small x (where ``(1 + x).log()`` loses digits); d/dx = 1/(1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return Tensor._make(module_of(x._data).log1p(x._data), False, None, x.device)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (1 + x)
+
+
+def gelu(input, approximate="none"):
+    """GELU: ``x * Φ(x)``, where Φ is the standard normal CDF ``(1 + erf(x / sqrt(2))) / 2``.
+
+    ``approximate="tanh"`` uses ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x³)))`` instead.
+
+    >>> F.gelu(autograd_lib.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.1587,  0.0000,  0.8413])
+    """
+    if approximate == "none":
+        return input * 0.5 * (1 + _Erf.apply(input * (1 / math.sqrt(2))))
+    if approximate == "tanh":
+        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input**3)
+        return 0.5 * input * (1 + inner.tanh())
+    raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where x > 0, ``negative_slope * x`` elsewhere: a ReLU that lets a little through."""
+    result = autograd_lib.where(input > 0, input, input * negative_slope)
+    return input.copy_(result) if inplace else result
+
+
+def silu(input, inplace=False):
+    """SiLU (swish): ``x * sigmoid(x)``."""
+    result = input * input.sigmoid()
+    return input.copy_(result) if inplace else result
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU; ``x`` itself where
+    ``beta * x > threshold`` (there the two agree to float precision).
+
+    >>> F.softplus(autograd_lib.tensor([-1.0, 0.0, 30.0]))
+    tensor([ 0.3133,  0.6931, 30.0000])
+    """
+    scaled = input * beta
+    smooth = _Log1p.apply(scaled.clamp(max=threshold).exp()) / beta
+    return autograd_lib.where(scaled > threshold, input, smooth)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers that reshape, normalise, look up or drop.
+# ---------------------------------------------------------------------------------------------
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``, so the
+    expected value is unchanged; when not ``training``, return ``input`` itself.
+
+    >>> F.dropout(autograd_lib.ones(4), p=0.5, training=False)
+    tensor([1., 1., 1., 1.])
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        result = input * 0
+    else:
+        keep = autograd_lib.rand_like(input) >= p  # True with probability 1 - p
+        result = input * keep * (1 / (1 - p))
+    return input.copy_(result) if inplace else result
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dimensions: subtract their mean,
+    divide by ``sqrt(variance + eps)`` (the biased variance), then ``* weight + bias``.
+
+    >>> F.layer_norm(autograd_lib.tensor([[1.0, 2.0, 3.0]]), (3,))
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    normalized_shape = tuple(normalized_shape)
+    n = len(normalized_shape)
+    if n == 0 or tuple(input.shape[input.dim() - n:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of "
+            f"size{list(input.shape)}"
+        )
+    dims = tuple(range(-n, 0))
+    mean = input.mean(dims, keepdim=True)
+    centred = input - mean
+    variance = (centred * centred).mean(dims, keepdim=True)
+    output = centred / (variance + eps).sqrt()
+    if weight is not None:
+        output = output * weight
+    if bias is not None:
+        output = output + bias
+    return output
+
+
+def embedding(input, weight, padding_idx=None):
+    """Look up rows of ``weight``: ``weight[input]``, one row per index, for any shape of
+    ``input``. The row ``padding_idx`` gets no gradient (it stays what it is).
+
+    >>> F.embedding(autograd_lib.tensor([2, 0]), autograd_lib.arange(6.0).view(3, 2))
+    tensor([[4., 5.],
+            [0., 1.]])
+    """
+    num_embeddings = weight.shape[0]
+    if bool(((input < -num_embeddings) | (input >= num_embeddings)).sum()):
+        raise IndexError("index out of range in self")
+    output = weight[input]
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += num_embeddings
+        # The same values, but the looked-up padding rows are cut from the graph.
+        is_padding = (input == padding_idx).unsqueeze(-1)
+        output = autograd_lib.where(is_padding, output.detach(), output)
+    return output
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) to one-hot rows: ``one_hot(tensor([0, 2]))`` is
+    ``[[1, 0, 0], [0, 0, 1]]``; the classes are ``0 .. num_classes - 1`` (by default up to the
+    largest index). Returns int64.
+    """
+    if tensor.dtype != autograd_lib.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and int(tensor.min()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(tensor.max()) + 1 if tensor.numel() else 0
+    elif tensor.numel() and int(tensor.max()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    classes = autograd_lib.arange(num_classes, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).long()

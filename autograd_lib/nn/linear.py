@@ -1,4 +1,5 @@
-"""Linear: the fully-connected layer, y = x Wᵀ + b."""
+"""Linear: the fully-connected layer, y = x Wᵀ + b; LazyLinear, which learns its input size on
+the first call; Identity, the layer that does nothing."""
 
 import math
 
@@ -7,7 +8,7 @@ import autograd_lib
 from . import functional as F
 from . import init
 from .module import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedParameter
 
 
 class Linear(Module):
@@ -50,3 +51,48 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+class Identity(Module):
+    """Return the input unchanged: a placeholder layer (its arguments are ignored)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is read from the first input it sees.
+
+    Until then ``weight`` and ``bias`` are ``UninitializedParameter``s and the layer prints
+    ``in_features=0``. The first call gives them their shapes and PyTorch's initial values,
+    and the layer becomes a plain ``Linear``::
+
+        layer = nn.LazyLinear(4)
+        layer(autograd_lib.ones(2, 3))
+        layer          # Linear(in_features=3, out_features=4, bias=True)
+    """
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self._factory = dict(device=device, dtype=dtype)
+        self.weight = UninitializedParameter()
+        self.bias = UninitializedParameter() if bias else None
+
+    def reset_parameters(self):
+        if self.in_features != 0:
+            super().reset_parameters()
+
+    def forward(self, input):
+        self.in_features = input.shape[-1]
+        self.weight.materialize((self.out_features, self.in_features), **self._factory)
+        if self.bias is not None:
+            self.bias.materialize((self.out_features,), **self._factory)
+        self.reset_parameters()
+        del self._factory
+        self.__class__ = Linear  # from now on an ordinary Linear
+        return Linear.forward(self, input)

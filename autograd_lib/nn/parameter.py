@@ -42,3 +42,30 @@ class Parameter(Tensor):
     def __reduce_ex__(self, protocol):
         # Pickle a Parameter as "rebuild a Parameter from this (plain, picklable) tensor".
         return (Parameter, (self.detach(), self.requires_grad))
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet: what a lazy layer (``LazyLinear``) holds until
+    its first call. It prints as ``<UninitializedParameter>``; ``materialize(shape)`` gives it
+    numbers and turns it into an ordinary ``Parameter`` (the same object).
+    """
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    def detach(self):
+        return UninitializedParameter(requires_grad=False)  # still without numbers
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into an "
+            "initialized one. Call `forward` to initialize the parameters before accessing their "
+            "attributes."
+        )
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Become a ``Parameter`` of ``shape`` (uninitialised values: the layer fills them)."""
+        self.data = autograd_lib.empty(shape, device=device, dtype=dtype)
+        self.__class__ = Parameter
