@@ -12,6 +12,8 @@ import threading
 class _State(threading.local):
     enabled = True  # class attribute: every new thread starts with grad enabled
     inference = False
+    saved_hooks = None  # ((pack_hook, unpack_hook), ...): see autograd/saved_tensors.py
+    saved_hooks_disabled = None  # the error message of disable_saved_tensors_hooks
 
 
 _state = _State()

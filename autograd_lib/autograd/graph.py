@@ -32,6 +32,15 @@ from .._dtype import legacy_type_name
 from ..backend import device_of
 from ..grad_mode import _state
 from ..tensor import Tensor
+from .saved_tensors import (  # noqa: F401  (torch.autograd.graph's names)
+    Packed,
+    PackedValues,
+    SavedTensor,
+    disable_saved_tensors_hooks,
+    pack,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
 
 _sequence = itertools.count()
 
@@ -74,6 +83,8 @@ class Node:
     # -- what the backward formula needs -------------------------------------------------------
     def save_for_backward(self, *values):
         """Keep inputs (tensors or plain values) for the backward formula."""
+        if _state.saved_hooks is not None:  # inside saved_tensors_hooks: keep what they make
+            values = pack(values)
         self._saved = values
         # The version of each saved tensor now, to detect in-place changes before backward
         # (``()`` when no tensor is saved). One or two values, the usual case, are spelled out:
@@ -91,6 +102,9 @@ class Node:
 
     def save_output(self, out):
         """Keep the op's own result (e.g. exp saves exp(x)), without a reference cycle."""
+        if _state.saved_hooks is not None:  # the hooks get the result too, as PyTorch shows it
+            self.save_for_backward(*self._saved, record(self, out))
+            return
         self._out = (out._data, out._vc, out._vc[0])
 
     @property
@@ -121,6 +135,10 @@ class Node:
                 raise RuntimeError(_version_message(value, value._grad_fn, version))
             if not differentiable:
                 values[i] = value._data
+        if type(saved) is PackedValues:  # saved under saved_tensors_hooks: unpack_hook each
+            values = [v.unpack(differentiable) if type(v) is Packed else v for v in values]
+            if not differentiable:
+                values = [v._data if isinstance(v, Tensor) else v for v in values]
         if self._out is not None:
             array, counter, version = self._out
             if counter[0] != version:
@@ -147,6 +165,18 @@ class Node:
     # -- introspection, as in PyTorch ------------------------------------------------------
     def name(self):
         return type(self).__name__
+
+    # The names PyTorch shows the saved values under, in the order ``unpack`` returns them:
+    # ``grad_fn._saved_self`` ... (``_raw_saved_self``: the value as a ``SavedTensor``).
+    _saved_names = ()
+
+    def __getattr__(self, name):  # called only for names the node does not have
+        raw = name.startswith("_raw_saved_")
+        key = name[len("_raw_saved_"):] if raw else name[len("_saved_"):]
+        if (raw or name.startswith("_saved_")) and key in type(self)._saved_names:
+            i = type(self)._saved_names.index(key)
+            return SavedTensor(self, i) if raw else self.unpack(True)[i]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def register_prehook(self, hook):
         if self._pre_hooks is None:
