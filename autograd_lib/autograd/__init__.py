@@ -1,4 +1,4 @@
-"""``autograd_lib.autograd``: ``backward``, ``grad``, ``Function`` and ``gradcheck``.
+"""``autograd_lib.autograd``: ``backward``, ``grad``, ``Function``, ``gradcheck``, ``profiler``.
 
 ``backward`` accumulates gradients into the leaves' ``.grad``; ``grad`` returns them instead,
 touching no ``.grad``. Both hand the real work to the engine (``engine.py``).
@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend
 from ..creation import tensor, zeros_like
 from ..tensor import Tensor
+from . import profiler
 from .engine import root_node, run_backward
 from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -16,7 +17,7 @@ from .graph import AccumulateGrad, Node
 
 __all__ = [
     "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "Node", "AccumulateGrad",
-    "Function", "once_differentiable",
+    "Function", "once_differentiable", "profiler",
 ]
 
 
