@@ -311,8 +311,10 @@ def test_closure():
 
 
 OUR_KEYS = {
-    "SGD": ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"],
-    "Adam": ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"],
+    "SGD": ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach",
+            "differentiable", "fused"],
+    "Adam": ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable",
+             "differentiable", "fused", "decoupled_weight_decay"],
 }
 
 
@@ -333,8 +335,9 @@ def test_state_dict_format_matches_torch(name, config):
     assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2, 3]]
     assert [g["params"] for g in sd["param_groups"]] == [g["params"] for g in sd_t["param_groups"]]
     for g, g_t in zip(sd["param_groups"], sd_t["param_groups"]):
-        assert list(g) == OUR_KEYS[name] + ["params"]
-        assert {k: g[k] for k in OUR_KEYS[name]} == {k: g_t[k] for k in OUR_KEYS[name]}
+        assert list(g) == list(g_t) == OUR_KEYS[name] + ["params"]
+        keys = [k for k in OUR_KEYS[name] if k != "foreach"]  # torch's is False here
+        assert {k: g[k] for k in keys} == {k: g_t[k] for k in keys}
     assert list(sd["state"]) == list(sd_t["state"]) == [0, 1, 2, 3]
     for i in sd["state"]:
         assert list(sd["state"][i]) == list(sd_t["state"][i])
@@ -401,7 +404,9 @@ def test_load_state_dict_errors_match_torch():
 
 def test_repr():
     opt = optim.SGD([ag.zeros(1, requires_grad=True)], lr=0.1)
+    assert repr(opt) == repr(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))
     assert repr(opt) == (
-        "SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    maximize: False\n"
+        "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n"
+        "    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n"
         "    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)"
     )

@@ -1,8 +1,9 @@
-"""Adam: gradient descent with per-parameter step sizes from running gradient statistics."""
+"""Adam and AdamW: gradient descent with per-parameter step sizes from running gradient
+statistics."""
 
 import autograd_lib
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -19,8 +20,10 @@ class Adam(Optimizer):
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
     so each coordinate moves about ``lr`` per step whatever the scale of its gradient.
-    ``weight_decay`` adds ``weight_decay * p`` to ``g`` first (L2 penalty; for decoupled decay
-    use AdamW). ``amsgrad`` divides by the largest ``v`` seen so far instead of the current one.
+    ``weight_decay`` adds ``weight_decay * p`` to ``g`` first (L2 penalty); with
+    ``decoupled_weight_decay=True`` (AdamW) it shrinks ``p`` by ``lr * weight_decay * p``
+    instead, apart from the gradient. ``amsgrad`` divides by the largest ``v`` seen so far
+    instead of the current one.
     """
 
     def __init__(
@@ -32,20 +35,23 @@ class Adam(Optimizer):
         weight_decay=0,
         amsgrad=False,
         *,
+        foreach=None,
         maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_nonnegative(lr=lr, eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_nonnegative(weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _init_state(self, p, amsgrad):
@@ -76,7 +82,10 @@ class Adam(Optimizer):
         step = state["step"].item()
 
         if weight_decay != 0:
-            grad = grad + weight_decay * p
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)  # AdamW: shrink p, apart from the gradient
+            else:
+                grad = grad + weight_decay * p
 
         # m = m + (1 - beta1) * (g - m), which is beta1 * m + (1 - beta1) * g  (PyTorch's lerp_)
         exp_avg.add_((1 - beta1) * (grad - exp_avg))
@@ -98,3 +107,30 @@ class Adam(Optimizer):
 
         # p = p - step_size * m / denom  (PyTorch's addcdiv_)
         p.add_(-step_size * exp_avg / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): each step first shrinks
+    ``p`` by ``lr * weight_decay * p``, instead of adding ``weight_decay * p`` to the gradient
+    (which Adam's scaling would then weaken). The default ``weight_decay`` is 0.01.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -28,11 +28,39 @@ from autograd_lib.grad_mode import enable_grad, no_grad
 from autograd_lib.nn.module import zero_grads
 from autograd_lib.tensor import Tensor, typename
 
+_WHAT = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_nonnegative(**settings):
+    """PyTorch's check of an optimizer's settings: each must be >= 0, else a ValueError that
+    names it (``Invalid learning rate: -1``, ``Invalid momentum value: -1``)."""
+    for name, value in settings.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_WHAT.get(name, name + ' value')}: {value}")
+
+
+def _check_implementation(defaults):
+    """PyTorch's implementation switches: ``foreach`` (one kernel for many tensors) and
+    ``capturable`` (CUDA graphs) change how the same update is computed, so autograd_lib keeps
+    them in ``param_groups`` and computes its one way, a loop over the parameters. ``fused``
+    and ``differentiable`` would need an implementation autograd_lib does not have: refused."""
+    if defaults.get("fused"):
+        raise RuntimeError(
+            "fused=True is not supported by autograd_lib: its optimizers update the "
+            "parameters one at a time. Leave fused=None."
+        )
+    if defaults.get("differentiable"):
+        raise RuntimeError(
+            "differentiable=True is not supported by autograd_lib: optimizer steps are not "
+            "recorded in the graph. Leave differentiable=False."
+        )
+
 
 class Optimizer:
     """Base class: keeps ``param_groups`` and ``state``; subclasses implement ``step()``."""
 
     def __init__(self, params, defaults):
+        _check_implementation(defaults)
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError(
@@ -105,6 +133,7 @@ class Optimizer:
 
         Each optimizer defines how one parameter is updated: ``_update(p, group)``.
         """
+        self._opt_called = True  # for the learning-rate schedulers' order check
         loss = None
         if closure is not None:
             with enable_grad():
