@@ -156,6 +156,30 @@ FUNC = {
 }
 
 
+def per_sample_grads(m):
+    """Per-sample gradients of a model's loss: ``vmap(grad(loss))`` over the batch, the model
+    called as a function of its parameters (PyTorch's "Per-sample-gradients" tutorial,
+    https://pytorch.org/tutorials/intermediate/per_sample_grads.html)."""
+    f = func_of(m)
+    model = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.Tanh(), m.nn.Linear(4, 1)).double()
+    with m.no_grad():
+        for p in model.parameters():
+            p.copy_(m.tensor(np.linspace(-1, 1, p.numel()).reshape(tuple(p.shape))))
+    params = {k: v.detach() for k, v in model.named_parameters()}
+
+    def loss(p, x, y):
+        out = f.functional_call(model, p, (x.unsqueeze(0),))
+        return ((out.squeeze() - y) ** 2)
+
+    grads = f.vmap(f.grad(loss), in_dims=(None, 0, 0))(params, m.tensor(BATCH),
+                                                      m.tensor(X[:1].repeat(5)))
+    return (grads, model[0].weight.requires_grad,
+            f.functional_call(model, params, m.ones(2, 3, dtype=m.float64)))
+
+
+FUNC["vmap of grad of functional_call (per-sample gradients)"] = per_sample_grads
+
+
 @pytest.mark.parametrize("name", list(FUNC))
 def test_func(name):
     same_results(FUNC[name])

@@ -33,7 +33,8 @@ from ..creation import zeros, zeros_like
 from ..ops.shape import stack
 from ..tensor import Tensor
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call"]
 
 
 # -- pytrees: a tensor, or tuples / lists / dicts of them ------------------------------------
@@ -516,3 +517,58 @@ def _stack_outputs(results, out_dims, name):
             )
         out.append(stack(col, dim=d))
     return rebuild(out)
+
+
+# -- a module as a function of its parameters ---------------------------------------------------
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
+                    tie_weights=True, strict=False):
+    """Call ``module(*args, **kwargs)`` with some parameters and buffers replaced by the given
+    tensors (``{"0.weight": w, ...}``, the names of ``named_parameters()``); the module is left
+    as it was. With it, ``grad``, ``vmap`` ... apply to a model as to any function of tensors.
+
+    >>> import autograd_lib as torch
+    >>> from autograd_lib.func import functional_call
+    >>> model = torch.nn.Linear(2, 1, bias=False)
+    >>> functional_call(model, {"weight": torch.ones(1, 2)}, (torch.tensor([1.0, 2.0]),))
+    tensor([3.])
+    """
+    dicts = parameter_and_buffer_dicts
+    values = {}
+    for d in (dicts if isinstance(dicts, (tuple, list)) else (dicts,)):
+        for name, value in d.items():
+            if name in values:
+                raise ValueError(f"{name} appeared in multiple dictionaries; behavior of "
+                                 "functional call is ambiguous")
+            values[name] = value
+    if strict:
+        expected = {n for n, _ in module.named_parameters()} | {n for n, _ in
+                                                                  module.named_buffers()}
+        missing, unexpected = sorted(expected - set(values)), sorted(set(values) - expected)
+        if missing or unexpected:
+            raise RuntimeError(
+                "Error(s) in reparametrizing for {}:\n\t{}".format(
+                    type(module).__name__,
+                    "\n\t".join(
+                        ([f"Unexpected key(s): {', '.join(map(repr, unexpected))}."]
+                         if unexpected else [])
+                        + ([f"Missing key(s): {', '.join(map(repr, missing))}."]
+                           if missing else [])))
+            )
+    swapped = []  # (registry dict, key, original)
+    try:
+        for name, value in values.items():
+            owner = module
+            *path, leaf = name.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            registry = owner._parameters if leaf in owner._parameters else owner._buffers
+            if leaf not in registry:
+                raise AttributeError(f"{type(owner).__name__} has no parameter or buffer "
+                                     f"named '{leaf}'")
+            swapped.append((registry, leaf, registry[leaf]))
+            registry[leaf] = value
+        args = () if args is None else args if isinstance(args, tuple) else (args,)
+        return module(*args, **(kwargs or {}))
+    finally:
+        for registry, leaf, original in reversed(swapped):
+            registry[leaf] = original
