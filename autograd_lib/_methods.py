@@ -21,7 +21,7 @@ from . import _dtype, autograd, backend, creation, ops
 from .autograd.graph import AccumulateGrad, _RemovableHandle
 from .backend import CPU, to_device
 from .grad_mode import _state
-from .ops.shape import convert
+from .ops.shape import H, convert, is_contiguous, mH, stride
 from .tensor import Tensor, _inplace
 
 
@@ -44,6 +44,9 @@ _METHODS = {
     "logical_and": ops.logical_and, "logical_or": ops.logical_or, "logical_not": ops.logical_not,
     "logical_xor": ops.logical_xor, "isnan": ops.isnan, "isfinite": ops.isfinite,
     "allclose": ops.allclose, "isclose": ops.isclose, "equal": ops.equal,
+    # indexing
+    "gather": ops.gather, "index_add": ops.index_add, "index_select": ops.index_select,
+    "masked_fill": ops.masked_fill, "scatter": ops.scatter, "scatter_add": ops.scatter_add,
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "dot": ops.dot, "mv": ops.mv, "bmm": ops.bmm,
     "outer": ops.outer,
@@ -59,6 +62,14 @@ _METHODS = {
     "permute": ops.permute, "squeeze": ops.squeeze, "unsqueeze": ops.unsqueeze,
     "expand": ops.expand, "expand_as": ops.expand_as, "clone": ops.clone,
     "contiguous": ops.contiguous, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
+    "is_contiguous": is_contiguous, "stride": stride,
+    # layout, matrices, scans, sorting, rounding
+    "split": ops.split, "chunk": ops.chunk, "unbind": ops.unbind, "repeat": ops.repeat,
+    "tile": ops.tile, "flip": ops.flip, "roll": ops.roll, "diag": ops.diag, "trace": ops.trace,
+    "tril": ops.tril, "triu": ops.triu, "kron": ops.kron, "addmm": ops.addmm, "lerp": ops.lerp,
+    "logsumexp": ops.logsumexp, "cumsum": ops.cumsum, "cumprod": ops.cumprod, "sort": ops.sort,
+    "argsort": ops.argsort, "topk": ops.topk, "round": ops.round, "floor": ops.floor,
+    "ceil": ops.ceil, "trunc": ops.trunc,
     # Python operators
     "__add__": ops.add, "__radd__": ops.add, "__sub__": ops.sub, "__rsub__": ops.rsub,
     "__mul__": ops.mul, "__rmul__": ops.mul, "__truediv__": ops.div,
@@ -77,6 +88,8 @@ Tensor.__pos__ = lambda self: self
 Tensor.where = lambda self, condition, other: ops.where(condition, self, other)
 Tensor.T = property(ops.numpy_T)
 Tensor.mT = property(ops.mT)
+Tensor.mH = property(mH)
+Tensor.H = property(H)
 Tensor.__floordiv__ = lambda self, other: ops.div(self, other, rounding_mode="floor")
 Tensor.__rfloordiv__ = lambda self, other: ops.div(_as(other, self), self, rounding_mode="floor")
 
@@ -148,7 +161,9 @@ def _unary_inplace(op):
     return method
 
 
-for _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "clamp"):
+for _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "clamp",
+              "masked_fill", "scatter", "scatter_add", "index_add", "round", "floor", "ceil",
+              "trunc"):
     setattr(Tensor, _name + "_", _unary_inplace(getattr(ops, _name)))
 Tensor.pow_ = _inplace(ops.pow)
 
@@ -215,9 +230,29 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
                            requires_grad=requires_grad)
 
 
+def _new(factory):
+    """``x.new_zeros(2, 3)`` and friends: ``factory`` (zeros, ones, empty) with ``x``'s dtype
+    and device unless others are given."""
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return factory(*size, dtype=dtype or self.dtype, device=device or self._dev,
+                       requires_grad=requires_grad)
+
+    method.__name__ = method.__qualname__ = "new_" + factory.__name__
+    return method
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self._dev,
+                         requires_grad=requires_grad)
+
+
 Tensor.__new__ = staticmethod(_legacy_constructor)
 Tensor.to = to
 Tensor.new_tensor = new_tensor
+Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = (
+    _new(f) for f in (creation.zeros, creation.ones, creation.empty))
+Tensor.new_full = new_full
 
 
 # -- autograd ---------------------------------------------------------------------------------

@@ -2,5 +2,7 @@
 
 from .ops.reduction import max_return as max  # noqa: A001
 from .ops.reduction import min_return as min  # noqa: A001
+from .ops.sorting import sort_return as sort
+from .ops.sorting import topk_return as topk
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]

@@ -21,6 +21,7 @@ from .elementwise import (
     isfinite,
     isnan,
     le,
+    lerp,
     log,
     logical_and,
     logical_not,
@@ -36,7 +37,10 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import bmm, dot, matmul, mm, mv, outer
+from .indexing import gather, index_add, index_select, masked_fill, scatter, scatter_add
+from .layout import chunk, flip, repeat, roll, split, tile, unbind
+from .linalg import addmm, bmm, dot, einsum, matmul, mm, mv, outer
+from .matrix import diag, kron, trace, tril, triu
 from .reduction import (
     all,
     amax,
@@ -44,6 +48,7 @@ from .reduction import (
     any,
     argmax,
     argmin,
+    logsumexp,
     max,
     maximum,
     mean,
@@ -55,6 +60,8 @@ from .reduction import (
     sum,
     var,
 )
+from .rounding import ceil, floor, round, trunc
+from .scan import cumprod, cumsum
 from .shape import (
     broadcast_to,
     cat,
@@ -84,6 +91,7 @@ from .shape import (
     view_as,
 )
 from .softmax import log_softmax, softmax
+from .sorting import argsort, sort, topk
 
 # The functions, by family; nothing else (the family modules, ``arithmetic`` ... ``softmax``,
 # stay inside ``ops``: ``from .ops import *`` in ``autograd_lib/__init__.py`` must not make
@@ -93,18 +101,30 @@ __all__ = [
     "add", "div", "mul", "neg", "pow", "reciprocal", "rsub", "square", "sub",
     # elementwise
     "abs", "allclose", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "clamp", "clip",
-    "cos", "eq", "equal", "exp", "ge", "gt", "isclose", "isfinite", "isnan", "le", "log",
+    "cos", "eq", "equal", "exp", "ge", "gt", "isclose", "isfinite", "isnan", "le", "lerp", "log",
     "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne", "relu", "sigmoid",
     "sign", "sin", "sqrt", "tanh", "where",
+    # indexing
+    "gather", "index_add", "index_select", "masked_fill", "scatter", "scatter_add",
+    # layout
+    "chunk", "flip", "repeat", "roll", "split", "tile", "unbind",
     # linalg
-    "bmm", "dot", "matmul", "mm", "mv", "outer",
+    "addmm", "bmm", "dot", "einsum", "matmul", "mm", "mv", "outer",
+    # matrix
+    "diag", "kron", "trace", "tril", "triu",
     # reduction
-    "all", "amax", "amin", "any", "argmax", "argmin", "max", "maximum", "mean", "min", "minimum",
-    "norm", "prod", "std", "sum", "var",
+    "all", "amax", "amin", "any", "argmax", "argmin", "logsumexp", "max", "maximum", "mean", "min",
+    "minimum", "norm", "prod", "std", "sum", "var",
+    # rounding
+    "ceil", "floor", "round", "trunc",
+    # scan
+    "cumprod", "cumsum",
     # shape
     "broadcast_to", "cat", "clone", "concat", "concatenate", "contiguous", "expand", "expand_as",
     "flatten", "getitem", "mT", "numpy_T", "permute", "ravel", "reshape", "reshape_as", "setitem",
     "squeeze", "stack", "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "view", "view_as",
     # softmax
     "log_softmax", "softmax",
+    # sorting
+    "argsort", "sort", "topk",
 ]

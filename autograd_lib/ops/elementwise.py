@@ -310,3 +310,62 @@ class SignBackward0(Node):
 def sign(input):
     x = input._data
     return record_unary(SignBackward0, input, xp_of(x).sign(x))
+
+
+# -- lerp -----------------------------------------------------------------------------------
+
+
+class LerpBackward0(Node):
+    """z = start + w (end - start), w a number:   dstart = (1 - w) grad,   dend = w grad."""
+
+    __slots__ = ("weight", "shapes")
+
+    def backward(self, grad):
+        need_start, need_end = self.needs_input_grad
+        w = self.weight
+        return (either.sum_to(grad * (1 - w), self.shapes[0]) if need_start else None,
+                either.sum_to(grad * w, self.shapes[1]) if need_end else None)
+
+
+class LerpBackward1(Node):
+    """z = start + w (end - start), w a tensor:   dstart = (1 - w) grad,   dend = w grad,
+    dw = (end - start) grad."""
+
+    __slots__ = ("shapes",)
+
+    def backward(self, grad, start, end, weight):
+        need_start, need_end, need_weight = self.needs_input_grad
+        return (either.sum_to(grad * (1 - weight), self.shapes[0]) if need_start else None,
+                either.sum_to(grad * weight, self.shapes[1]) if need_end else None,
+                either.sum_to(grad * (end - start), self.shapes[2]) if need_weight else None)
+
+
+def lerp(input, end, weight):
+    """Linear interpolation ``input + weight * (end - input)`` (``weight`` a number or a
+    tensor), computed from the nearer end as PyTorch does.
+
+        >>> start, end = autograd_lib.tensor([0.0, 10.0]), autograd_lib.tensor([1.0, 20.0])
+        >>> autograd_lib.lerp(start, end, 0.5)
+        tensor([ 0.5000, 15.0000])
+    """
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.cpp_type} for `{name}` but got "
+                               f"dtype {t.dtype.cpp_type}")
+    a, b = input._data, end._data
+    w = weight._data if isinstance(weight, Tensor) else weight
+    xp = xp_of(a)
+    small = xp.abs(w) < 0.5
+    data = xp.where(small, a + w * (b - a), b - (b - a) * (1 - w)).astype(a.dtype, copy=False)
+    out = Tensor._make(data, False, None, input._dev)
+    if isinstance(weight, Tensor):
+        if needs_grad(input, end, weight):
+            node = LerpBackward1(input, end, weight)
+            node.shapes = (a.shape, b.shape, w.shape)
+            node.save_for_backward(input, end, weight)
+            record(node, out)
+    elif needs_grad(input, end):
+        node = LerpBackward0(input, end)
+        node.weight, node.shapes = weight, (a.shape, b.shape)
+        record(node, out)
+    return out

@@ -10,9 +10,12 @@ needs B and dB needs A, so each input is saved only if the *other* one needs a g
 PyTorch).
 """
 
-from ..autograd.graph import Node, record
+import numpy as np
+
+from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
-from ._common import _state, operands, sum_to, write_out
+from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
+from ._common import _state, operands, sum_to, write_out, xp_of
 
 
 def _same_dtype(a, b, op):
@@ -197,3 +200,157 @@ def bmm(input, mat2):
 
 def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+# -- addmm ------------------------------------------------------------------------------------
+
+
+class AddmmBackward0(Node):
+    """Z = beta C + alpha A @ B:   dC = beta grad (summed to C's shape),
+    dA = alpha grad @ B^T,   dB = alpha A^T @ grad."""
+
+    __slots__ = ("shape", "alpha", "beta")
+
+    def backward(self, grad, a, b):
+        need_c, need_a, need_b = self.needs_input_grad
+        g = grad if self.alpha == 1 else grad * self.alpha
+        dc = None
+        if need_c:
+            dc = sum_to(grad if self.beta == 1 else grad * self.beta, self.shape)
+        return (dc, g @ _mT(b) if need_a else None, _mT(a) @ g if need_b else None)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)`` (``input`` broadcast to the product's shape):
+    what a linear layer computes, ``bias + x @ W.T``, in one op."""
+    if out is not None:
+        return write_out("addmm", out, addmm(input, mat1, mat2, beta=beta, alpha=alpha))
+    product = mm(mat1.detach(), mat2.detach())._data
+    _same_dtype(input, mat1, "mm")
+    c = input._data
+    data = alpha * product if alpha != 1 else product
+    if beta != 0:
+        data = (c if beta == 1 else beta * c) + data
+    data = data.astype(product.dtype, copy=False)
+    result = Tensor._make(data, False, None, mat1._dev)
+    if needs_grad(input, mat1, mat2):
+        node = AddmmBackward0(input, mat1, mat2)
+        node.shape, node.alpha, node.beta = c.shape, alpha, beta
+        node.save_for_backward(mat1, mat2)
+        record(node, result)
+    return result
+
+
+# -- einsum -----------------------------------------------------------------------------------
+
+
+def _einsum_specs(equation, shapes):
+    """``(input specs, output spec)`` of an einsum equation, one letter per dimension: ``...``
+    becomes upper-case letters (those letters are not allowed otherwise here), and a missing
+    output is NumPy's and PyTorch's implicit one (the ``...`` dimensions, then the letters seen
+    once, in alphabetical order)."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    specs = lhs.split(",")
+    if len(specs) != len(shapes):
+        raise ValueError("einsum(): more operands were provided than specified in the equation"
+                         if len(shapes) > len(specs) else
+                         "einsum(): fewer operands were provided than specified in the equation")
+    ellipsis_dims = 0
+    for i, (spec, shape) in enumerate(zip(specs, shapes)):
+        if "..." in spec:
+            n = len(shape) - (len(spec) - 3)
+            ellipsis_dims = max(ellipsis_dims, n)
+            specs[i] = spec.replace("...", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[26 - n:])
+    if not arrow:
+        letters = "".join(specs)
+        rhs = "".join(sorted(c for c in set(letters) if c.islower() and letters.count(c) == 1))
+        rhs = "..." + rhs if ellipsis_dims else rhs
+    rhs = rhs.replace("...", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[26 - ellipsis_dims:])
+    return specs, rhs
+
+
+class EinsumBackward0(Node):
+    """Z = einsum("ij,jk->ik", A, B):   dA = einsum("ik,jk->ij", dZ, B), and so on for every
+    operand: the gradient of one operand is the einsum of the output's gradient with the other
+    operands, into that operand's subscripts. A letter only that operand has (it was summed
+    away) gets the gradient copied along it; a repeated letter (a diagonal, ``"ii"``) gets it on
+    that diagonal only (an einsum with an identity matrix)."""
+
+    __slots__ = ("specs", "out_spec", "sizes")
+
+    def backward(self, grad, *operands):
+        grads = []
+        for i, need in enumerate(self.needs_input_grad):
+            grads.append(self._grad_of(i, grad, operands) if need else None)
+        return tuple(grads)
+
+    def _grad_of(self, i, grad, operands):
+        spec = self.specs[i]
+        others = [(s, op) for j, (s, op) in enumerate(zip(self.specs, operands)) if j != i]
+        seen = self.out_spec + "".join(s for s, _ in others)
+        unique = "".join(dict.fromkeys(spec))
+        kept = "".join(c for c in unique if c in seen)
+        terms = [self.out_spec] + [s for s, _ in others]
+        values = [grad] + [op for _, op in others]
+        g = _einsum_any(",".join(terms) + "->" + kept, values)
+        if kept != unique:  # letters summed away in the forward: the gradient is copied along
+            g = either.expand_to(g.reshape(tuple(self.sizes[c] if c in kept else 1
+                                                 for c in unique)),
+                                 tuple(self.sizes[c] for c in unique))
+        if unique == spec:
+            return g
+        # a repeated letter: put the gradient on the diagonal, one identity matrix per repeat
+        fresh = iter("abcdefghijklmnopqrstuvwxyz".translate(str.maketrans("", "", seen + spec)))
+        target, eyes = "", []
+        for pos, c in enumerate(spec):
+            if c in spec[:pos]:
+                f = next(fresh)
+                target += f
+                eyes.append((c + f, np.eye(self.sizes[c], dtype=either.data_of(g).dtype)))
+            else:
+                target += c
+        eq = ",".join([unique] + [s for s, _ in eyes]) + "->" + target
+        if isinstance(g, Tensor):
+            return einsum(eq, g, *(either.as_tensor(e, g) for _, e in eyes))
+        return xp_of(g).einsum(eq, g, *(xp_of(g).asarray(e) for _, e in eyes))
+
+
+def _einsum_any(equation, values):
+    """einsum on arrays (not recorded) or, if one is a tensor, on tensors (recorded)."""
+    like = next((v for v in values if isinstance(v, Tensor)), None)
+    if like is not None:
+        return einsum(equation, *(either.as_tensor(v, like) for v in values))
+    return xp_of(values[0]).einsum(equation, *values)
+
+
+def einsum(equation, *operands):
+    """Sums of products named by subscripts, as in NumPy: ``einsum("ij,jk->ik", A, B)`` is
+    ``A @ B``, ``einsum("ii", A)`` the trace, ``einsum("bi,bi->b", x, y)`` row-wise dot products.
+
+        >>> autograd_lib.einsum("i,i->", autograd_lib.tensor([1.0, 2.0]),
+        ...                     autograd_lib.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    specs, out_spec = _einsum_specs(equation, [t.shape for t in operands])
+    sizes = {}
+    for j, (spec, t) in enumerate(zip(specs, operands)):
+        for c, n in zip(spec, t.shape):
+            if sizes.setdefault(c, n) != n:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {j} which does not "
+                    f"broadcast with previously seen size {sizes[c]}")
+    arrays = [t._data for t in operands]
+    xp = xp_of(arrays[0])
+    data = xp.einsum(",".join(specs) + "->" + out_spec, *arrays)
+    if xp is np and isinstance(data, np.ndarray) and data.ndim == 0:
+        data = data[()]
+    out = Tensor._make(data, False, None, operands[0]._dev)
+    if needs_grad(*operands):
+        node = EinsumBackward0(*operands)
+        node.specs, node.out_spec, node.sizes = specs, out_spec, sizes
+        node.save_for_backward(*operands)
+        record(node, out)
+    return out

@@ -12,6 +12,7 @@ keeps the input's shape (reshape, squeeze, unsqueeze, expand, ``x[None]``), ``re
 """
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -187,8 +188,30 @@ def numpy_T(input):
     return permute(input, *reversed(range(input._data.ndim)))
 
 
-def mT(input):
+def mT(input, name="mT"):
+    """``x.mT``: each matrix of a batch transposed (the last two dimensions swapped)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. "
+                           f"Got {input._data.ndim}-D tensor.")
     return transpose(input, -2, -1)
+
+
+def mH(input):
+    """``x.mH``: each matrix's conjugate transpose; for real numbers, ``x.mT``."""
+    return mT(input, "mH")
+
+
+def H(input):
+    """``x.H``: the conjugate transpose of a matrix (for real numbers, the transpose)."""
+    n = input._data.ndim
+    if n == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=3)
+        return input
+    if n != 2:
+        raise RuntimeError(
+            f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor.")
+    return transpose(input, 0, 1)
 
 
 # -- squeeze / unsqueeze / expand -----------------------------------------------------------
@@ -345,6 +368,14 @@ def getitem(input, key):
         return record_reshape(UnsqueezeBackward0, input, data)
     else:
         node_cls = SelectBackward0
+    return record_index(node_cls, input, data, k, basic)
+
+
+def record_index(node_cls, input, data, key, basic):
+    """``data``, ``input[key]`` (``basic``: a key of ints and slices, which gives a view), as a
+    tensor, recorded if a gradient is needed: a ``node_cls`` node (an ``IndexBackward0`` kind)
+    that keeps the input's shape and the key. Indexing, ``split``, ``chunk`` and ``unbind``
+    record themselves here."""
     if isinstance(data, np.generic):  # x[i] of a vector: NumPy gives a scalar; a view of
         data = np.asarray(data)  # a tensor holds a 0-d array (see Tensor's docstring)
     out = Tensor._make(data, False, None, input._dev)
@@ -353,7 +384,7 @@ def getitem(input, key):
         out._base = input if input._base is None else input._base
     if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = node_cls(input)
-        node.shape, node.key, node.basic = input._data.shape, k, basic
+        node.shape, node.key, node.basic = input._data.shape, key, basic
         record(node, out)
     return out
 
@@ -448,12 +479,7 @@ def cat(tensors, dim=0):
     d = normalize_dims(dim, ref._data.ndim)[0]
     result = _dtype.result_type(*tensors).np
     arrays = [t._data.astype(result, copy=False) for t in tensors]
-    devs = {t._dev for t in tensors}
-    if len(devs) > 1:
-        raise RuntimeError(
-            "Expected all tensors to be on the same device, but found at least two devices, "
-            + " and ".join(sorted(str(x) for x in devs)) + "!"
-        )
+    _one_device(tensors)
     try:
         data = xp_of(arrays[0]).concatenate(arrays, axis=d)
     except ValueError as exc:
@@ -479,10 +505,21 @@ class StackBackward0(Node):
         return tuple(grad[lead + (i,)] for i in range(grad.shape[self.dim]))
 
 
+def _one_device(tensors):
+    """cat's and stack's check: all the tensors on one device."""
+    devs = {t._dev for t in tensors}
+    if len(devs) > 1:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            + " and ".join(sorted(str(x) for x in devs)) + "!"
+        )
+
+
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    _one_device(tensors)
     shapes = {t._data.shape for t in tensors}
     if len(shapes) > 1:
         a, b = tensors[0], next(t for t in tensors if t._data.shape != tensors[0]._data.shape)
@@ -519,7 +556,24 @@ def clone(input, *, memory_format=None):
 
 
 def contiguous(input, memory_format=None):
-    return input
+    """``input`` itself if its elements lie in row-major order in memory, else a copy that
+    does (recorded as a clone)."""
+    if is_contiguous(input):
+        return input
+    return record_unary(CloneBackward0, input, xp_of(input._data).ascontiguousarray(input._data))
+
+
+def is_contiguous(input, memory_format=None):
+    """Do the elements lie in memory in row-major order, without gaps (as a fresh tensor's)?"""
+    d = input._data
+    return isinstance(d, np.generic) or bool(d.flags.c_contiguous)
+
+
+def stride(input, dim=None):
+    """How many elements to step in memory to move one place along each dimension."""
+    d = input._data
+    steps = tuple(s // d.itemsize for s in d.strides) if not isinstance(d, np.generic) else ()
+    return steps if dim is None else steps[normalize_dims(dim, d.ndim)[0]]
 
 
 class ToCopyBackward0(Node):
