@@ -90,6 +90,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .ops import *  # noqa: F401,F403  (add, mul, exp, matmul, sum, cat, ... as functions)
+from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor, typename
 
 __version__ = "0.1.0"
