@@ -19,6 +19,7 @@ from . import (
     nn,
     optim,
     return_types,
+    utils,
 )
 from ._dtype import (
     bool,
