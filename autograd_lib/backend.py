@@ -150,5 +150,8 @@ def to_device(array, dev):
             f"CUDA error: invalid device ordinal (asked for {dev}, "
             f"{cp.cuda.runtime.getDeviceCount()} GPU(s) present)"
         )
-    with cp.cuda.Device(dev.index):
-        return cp.asarray(array)
+    # The GPU a tensor is put on becomes CuPy's current device: the ops that follow allocate
+    # their results there (``torch.cuda.set_device``). An op on a tensor of another GPU than the
+    # current one needs ``with autograd_lib.cuda.device(i):`` (PyTorch switches by itself).
+    cp.cuda.Device(dev.index).use()
+    return cp.asarray(array)

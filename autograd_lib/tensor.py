@@ -271,24 +271,24 @@ class Tensor:
         return np.asarray(self._data) if self._dev is CPU else self._data.get()
 
     def numpy(self, force=False):
-        if self._requires_grad and not force:
+        if self._dev is not CPU and not force:  # checked first, as in PyTorch
+            raise TypeError(
+                f"can't convert {self._dev} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        if self._requires_grad and not force and grad_mode._state.enabled:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
         if self._dev is not CPU:
-            if not force:
-                raise TypeError(
-                    f"can't convert {self._dev} device type tensor to numpy. Use Tensor.cpu() to "
-                    "copy the tensor to host memory first."
-                )
             return self._data.get()
         if not isinstance(self._data, np.ndarray):
             self._data = np.asarray(self._data)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = self._host()
+        a = self._host() if self._dev is CPU else self.numpy()  # CUDA: numpy()'s error, as PyTorch
         return a if dtype is None else a.astype(dtype)
 
     def _scalar_check(self, what):

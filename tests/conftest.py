@@ -92,3 +92,11 @@ def _devices():
 def device(request):
     """'cpu', and 'cuda' (a GPU, or CuPy's stand-in; see the module's docstring)."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _gpu_zero_current():
+    """Each test starts with GPU 0 current (putting a tensor on ``cuda:1`` makes GPU 1 current)."""
+    yield
+    if CUPY is not None:
+        autograd_lib.cuda.set_device(0)

@@ -35,6 +35,7 @@ What it does not model: streams, asynchrony, memory pools, kernels, CuPy's own n
 results (NumPy computes them), and keyword arguments CuPy lacks.
 """
 
+import builtins
 import sys
 import threading
 import types
@@ -316,7 +317,9 @@ def asnumpy(a, stream=None, order="C", out=None, blocking=True):
 
 
 def get_array_module(*args):
-    return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else np
+    if builtins.any(isinstance(a, ndarray) for a in args):  # any, all ... are CuPy's here
+        return sys.modules[__name__]
+    return np
 
 
 def copy(a, order="K"):
@@ -531,7 +534,7 @@ class ndarray:
     def __array_function__(self, func, types, args, kwargs):
         if func.__module__ != "numpy" or func.__name__ not in _KERNELS + _HOST_INFO:
             return NotImplemented
-        if not all(issubclass(t, (ndarray, np.ndarray)) for t in types):
+        if not builtins.all(issubclass(t, (ndarray, np.ndarray)) for t in types):
             return NotImplemented
         return getattr(sys.modules[__name__], func.__name__)(*args, **kwargs)
 
