@@ -8,6 +8,10 @@ Where the ``cuda`` cases run is ``AUTOGRAD_LIB_TEST_CUPY``'s choice:
 * ``stand-in``: the stand-in even on a GPU machine;
 * ``real``: real CuPy only (the cases skip without a GPU; ``scripts/gpu_check.sh`` uses this);
 * ``off``: the cases skip.
+
+On the stand-in a hypothesis test's ``cuda`` case draws at most ``AUTOGRAD_LIB_STAND_IN_EXAMPLES``
+examples (default 4; its ``cpu`` case keeps its own count): the stand-in computes with NumPy, so
+what it adds is the check that data stays on the device, which a few shapes per case exercise.
 """
 
 import os
@@ -100,3 +104,21 @@ def _gpu_zero_current():
     yield
     if CUPY is not None:
         autograd_lib.cuda.set_device(0)
+
+
+STAND_IN_EXAMPLES = int(os.environ.get("AUTOGRAD_LIB_STAND_IN_EXAMPLES", "4"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """On the stand-in, a ``cuda`` case of a hypothesis test draws fewer examples (see above)."""
+    test = getattr(item, "obj", None)
+    own = getattr(test, "_hypothesis_internal_use_settings", None)  # what @settings gave it
+    if not STAND_IN or own is None or item.get_closest_marker("cuda") is None:
+        return (yield)
+    test._hypothesis_internal_use_settings = settings(
+        own, max_examples=min(own.max_examples, STAND_IN_EXAMPLES))
+    try:
+        return (yield)
+    finally:
+        test._hypothesis_internal_use_settings = own
