@@ -73,6 +73,8 @@ from .shape import (
     expand_as,
     flatten,
     getitem,
+    moveaxis,
+    movedim,
     mT,
     numpy_T,
     permute,
@@ -121,8 +123,9 @@ __all__ = [
     "cumprod", "cumsum",
     # shape
     "broadcast_to", "cat", "clone", "concat", "concatenate", "contiguous", "expand", "expand_as",
-    "flatten", "getitem", "mT", "numpy_T", "permute", "ravel", "reshape", "reshape_as", "setitem",
-    "squeeze", "stack", "swapaxes", "swapdims", "t", "transpose", "unsqueeze", "view", "view_as",
+    "flatten", "getitem", "moveaxis", "movedim", "mT", "numpy_T", "permute", "ravel", "reshape",
+    "reshape_as", "setitem", "squeeze", "stack", "swapaxes", "swapdims", "t", "transpose",
+    "unsqueeze", "view", "view_as",
     # softmax
     "log_softmax", "softmax",
     # sorting

@@ -77,6 +77,9 @@ def write_out(name, out, result):
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."
         )
+    if out._dev is not result._dev:
+        raise RuntimeError(f"Expected out tensor to have device {result._dev}, but got "
+                           f"{out._dev} instead")
     if result.dtype.is_floating_point and not out.dtype.is_floating_point:
         raise RuntimeError(
             f"result type {result.dtype.scalar_type} can't be cast to the desired output type "

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
-from ._common import as_tensor, normalize_dims, xp_of
+from ._common import as_tensor, data_of, normalize_dims, xp_of
+from .shape import index_put_zeros
 
 
 def _positions(index, d):
@@ -79,7 +80,7 @@ class GatherBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
     def backward(self, grad):
-        zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=grad.dtype))
+        zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=data_of(grad).dtype))
         return (_scatter_add_any(zeros, self.dim, self.index, grad),)
 
 
@@ -107,15 +108,29 @@ def _gather_any(x, d, idx):
     return x[_positions(idx, d)]
 
 
+def _src_grad(grad, d, idx, src_shape):
+    """The gradient of scatter's ``src``: ``grad.gather(d, idx)``, in a zero tensor of ``src``'s
+    shape where ``src`` is larger than the index (its other elements were not used)."""
+    picked = _gather_any(grad, d, idx)
+    if tuple(picked.shape) == tuple(src_shape):
+        return picked
+    key = tuple(slice(0, n) for n in idx.shape)
+    if isinstance(picked, Tensor):
+        return index_put_zeros(picked, src_shape, key, True)
+    out = xp_of(picked).zeros(src_shape, dtype=picked.dtype)
+    out[key] = picked
+    return out
+
+
 class ScatterAddBackward0(Node):
     """z = x.scatter_add(d, index, src):  dx = dz,  dsrc = dz.gather(d, index)."""
 
-    __slots__ = ("dim", "index")
+    __slots__ = ("dim", "index", "src_shape")
 
     def backward(self, grad):
         need_x, need_src = self.needs_input_grad
         return (grad if need_x else None,
-                _gather_any(grad, self.dim, self.index) if need_src else None)
+                _src_grad(grad, self.dim, self.index, self.src_shape) if need_src else None)
 
 
 def scatter_add(input, dim, index, src):
@@ -139,12 +154,12 @@ class ScatterBackward0(Node):
     """z = x.scatter(d, index, src):  dx = dz with zeros where src was written,
     dsrc = dz.gather(d, index)."""
 
-    __slots__ = ("dim", "index")
+    __slots__ = ("dim", "index", "src_shape")
 
     def backward(self, grad):
         need_x, need_src = self.needs_input_grad
         return (_scatter_any(grad, self.dim, self.index, 0.0) if need_x else None,
-                _gather_any(grad, self.dim, self.index) if need_src else None)
+                _src_grad(grad, self.dim, self.index, self.src_shape) if need_src else None)
 
 
 class ScatterBackward1(Node):
@@ -180,7 +195,7 @@ def _scatter(input, dim, index, src, op):
     idx = _index_of(index, input, op, "int32/int64")
     _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
     if isinstance(src, Tensor) and src._data.dtype != x.dtype:
-        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     out_data = x.copy()
     where = _positions(idx, d)
     if isinstance(src, Tensor):
@@ -193,9 +208,11 @@ def _scatter(input, dim, index, src, op):
         out_data[where] = values
     out = Tensor._make(out_data, False, None, input._dev)
     if op == "scatter_add":
-        return _record(ScatterAddBackward0, (input, src), out, dim=d, index=idx)
+        return _record(ScatterAddBackward0, (input, src), out, dim=d, index=idx,
+                       src_shape=src._data.shape)
     if isinstance(src, Tensor):
-        return _record(ScatterBackward0, (input, src), out, dim=d, index=idx)
+        return _record(ScatterBackward0, (input, src), out, dim=d, index=idx,
+                       src_shape=src._data.shape)
     return _record(ScatterBackward1, (input,), out, dim=d, index=idx)
 
 
@@ -213,7 +230,7 @@ class IndexSelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
     def backward(self, grad):
-        zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=grad.dtype))
+        zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=data_of(grad).dtype))
         if isinstance(grad, Tensor):
             return (index_add(zeros, self.dim, Tensor._make(self.index, False, None, grad._dev),
                               grad),)
@@ -319,7 +336,8 @@ def masked_fill(input, mask, value):
     """
     if mask.dtype.name != "bool":
         raise RuntimeError(
-            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+            "masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{mask.dtype.cpp_type}")
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(
             "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "

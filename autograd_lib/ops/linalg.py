@@ -227,6 +227,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         return write_out("addmm", out, addmm(input, mat1, mat2, beta=beta, alpha=alpha))
     product = mm(mat1.detach(), mat2.detach())._data
     _same_dtype(input, mat1, "mm")
+    if input._dev is not mat1._dev:
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            f"{mat1._dev} and {input._dev}!")
     c = input._data
     data = alpha * product if alpha != 1 else product
     if beta != 0:
@@ -307,13 +311,12 @@ class EinsumBackward0(Node):
             if c in spec[:pos]:
                 f = next(fresh)
                 target += f
-                eyes.append((c + f, np.eye(self.sizes[c], dtype=either.data_of(g).dtype)))
+                data = either.data_of(g)  # an identity matrix on g's device
+                eyes.append((c + f, xp_of(data).eye(self.sizes[c], dtype=data.dtype)))
             else:
                 target += c
         eq = ",".join([unique] + [s for s, _ in eyes]) + "->" + target
-        if isinstance(g, Tensor):
-            return einsum(eq, g, *(either.as_tensor(e, g) for _, e in eyes))
-        return xp_of(g).einsum(eq, g, *(xp_of(g).asarray(e) for _, e in eyes))
+        return _einsum_any(eq, [g] + [e for _, e in eyes])
 
 
 def _einsum_any(equation, values):

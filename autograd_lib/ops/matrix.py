@@ -99,10 +99,9 @@ class TraceBackward0(Node):
     __slots__ = ("shape",)
 
     def backward(self, grad):
-        eye = np.eye(*self.shape, dtype=grad.dtype)
-        if isinstance(grad, Tensor):
-            return (grad * as_tensor(eye, grad),)
-        return (grad * xp_of(grad).asarray(eye),)
+        data = either.data_of(grad)
+        eye = xp_of(data).eye(*self.shape, dtype=data.dtype)  # on grad's device
+        return (grad * as_tensor(eye, grad) if isinstance(grad, Tensor) else grad * eye,)
 
 
 def trace(input):

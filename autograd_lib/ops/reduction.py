@@ -361,18 +361,46 @@ def minimum(input, other):
     return min(input, other)
 
 
-def amax(input, dim=(), keepdim=False, *, axis=None):
+class AmaxBackward0(_Reduction):
+    """z = amax(x, dims):  dz/dx_i = 1/k at the k elements of x_i's group equal to its
+    maximum, else 0 (ties share the gradient, unlike max(x, dim)'s one index)."""
+
+    __slots__ = ()
+
+    def backward(self, grad, x, result):
+        hit = x == self.spread(result)  # bool: no graph
+        count = either.cast(hit.sum(axis=self.dims, keepdims=True), either.data_of(x).dtype)
+        return (either.where(hit, self.spread(grad) / count, 0),)
+
+
+class AminBackward0(AmaxBackward0):
+    """z = amin(x, dims):  dz/dx_i = 1/k at the k elements equal to its group's minimum."""
+
+    __slots__ = ()
+
+
+def _extremes(input, dim, keepdim, axis, which):
+    """``amax`` or ``amin`` (``which``) over ``dim`` (all dimensions for ``()``)."""
     dim = dim if axis is None else axis
-    if dim == () or dim is None:
-        return max(input)
-    return max(input, dim, keepdim).values
+    x = input._data
+    dims = normalize_dims(None if dim == () or dim is None else dim, x.ndim)
+    if x.size == 0:
+        raise RuntimeError(
+            f"{which}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument.")
+    data = (x.max if which == "amax" else x.min)(axis=dims, keepdims=bool(keepdim))
+    node_cls = AmaxBackward0 if which == "amax" else AminBackward0
+    return record_reduction(node_cls, input, data, dims, bool(keepdim), save=True)
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None):
+    """The largest element over ``dim`` (all of them by default); ties share the gradient."""
+    return _extremes(input, dim, keepdim, axis, "amax")
 
 
 def amin(input, dim=(), keepdim=False, *, axis=None):
-    dim = dim if axis is None else axis
-    if dim == () or dim is None:
-        return min(input)
-    return min(input, dim, keepdim).values
+    """The smallest element over ``dim`` (all of them by default); ties share the gradient."""
+    return _extremes(input, dim, keepdim, axis, "amin")
 
 
 def _position(input, dim, keepdim, which):

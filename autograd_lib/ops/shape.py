@@ -183,6 +183,31 @@ def permute(input, *dims):
     return out
 
 
+def movedim(input, source, destination):
+    """``x.movedim(1, 0)``: dimension(s) ``source`` moved to ``destination``, the others kept
+    in their order. A permute (its grad_fn is ``PermuteBackward0``)."""
+    n = input._data.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+            f"contain the same number of dims as destination ({list(dst)} dims)"
+        )
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(normalize_dims(dims, n)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(dims)})")
+    src = [normalize_dims(d, n)[0] for d in src]
+    dst = [normalize_dims(d, n)[0] for d in dst]
+    order = [d for d in range(n) if d not in src]
+    for to, frm in sorted(zip(dst, src)):
+        order.insert(to, frm)
+    return permute(input, *order)
+
+
+moveaxis = movedim  # NumPy's name, which PyTorch also has
+
+
 def numpy_T(input):
     """``x.T``: all dimensions reversed."""
     return permute(input, *reversed(range(input._data.ndim)))
