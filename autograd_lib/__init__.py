@@ -16,6 +16,7 @@ from . import (
     _methods,  # noqa: F401  (attaches ops to Tensor as methods and operators)
     autograd,
     cuda,
+    func,
     nn,
     optim,
     return_types,
@@ -39,6 +40,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from .autograd import functional as _functional  # noqa: F401  (torch.autograd.functional)
 from .backend import device
 from .creation import (
     BoolTensor,
@@ -82,6 +84,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .func import vmap
 from .grad_mode import (
     enable_grad,
     inference_mode,

@@ -13,7 +13,7 @@ import pytest
 from _oracle import ag
 from test_function import same_error, same_results
 
-import autograd_lib.autograd.functional  # noqa: F401  (the attribute m.autograd.functional)
+import autograd_lib.autograd.functional  # noqa: F401  (autograd_lib imports it too)
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal(3)
