@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, backend, grad_mode
-from ..autograd.graph import record
+from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor
 
 _state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
@@ -99,6 +99,22 @@ def write_out(name, out, result):
             UserWarning, stacklevel=3)
     out._data = data  # the result is ours alone: no copy needed
     out._vc[0] += 1
+    return out
+
+
+def record_op(node_cls, inputs, out, *, save=False, **kept):
+    """``out``, computed from the tensors ``inputs``, recorded if a gradient is needed: a
+    ``node_cls`` node that keeps the values ``kept`` (a dimension, an index, a shape ...) and, if
+    ``save``, the inputs and the result. The ops of ``indexing.py``, ``layout.py``,
+    ``matrix.py`` and ``scan.py`` record themselves here, with the steps of ``record``."""
+    if needs_grad(*inputs):
+        node = node_cls(*inputs)
+        for name, value in kept.items():
+            setattr(node, name, value)
+        if save:
+            node.save_for_backward(*inputs)
+            node.save_output(out)
+        record(node, out)
     return out
 
 

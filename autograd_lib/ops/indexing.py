@@ -9,15 +9,16 @@ is written with the others, calling them on tensors under ``create_graph=True`` 
 graph: double backward works.
 
 Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
-``autograd/graph.py``), in ``_record``: the result tensor, then, if a gradient is needed, the
-node, the dimension and index it keeps, ``record``. The index is a constant of the graph.
+``autograd/graph.py``), in ``record_op`` (``_common.py``): the result tensor, then, if a
+gradient is needed, the node, the dimension and index it keeps, ``record``. The index is a
+constant of the graph.
 """
 
 import numpy as np
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._common import as_tensor, data_of, normalize_dims, xp_of
+from ._common import as_tensor, data_of, normalize_dims, record_op, xp_of
 from .shape import index_put_zeros
 
 
@@ -51,17 +52,6 @@ def _check_bounds(idx, size, d):
     if idx.size and (int(idx.max()) >= size or int(idx.min()) < -size):
         bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-
-
-def _record(node_cls, inputs, out, **kept):
-    """Record ``out`` (computed from ``inputs``), if a gradient is needed, with a ``node_cls``
-    node that keeps the values ``kept`` (the dimension, the index as an array, ...)."""
-    if needs_grad(*inputs):
-        node = node_cls(*inputs)
-        for name, value in kept.items():
-            setattr(node, name, value)
-        record(node, out)
-    return out
 
 
 def _like(array_or_tensor, data):
@@ -98,7 +88,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
     data = x[_positions(idx, d)] if x.ndim else x.copy()
     out = Tensor._make(data, False, None, input._dev)
-    return _record(GatherBackward0, (input,), out, dim=d, index=idx, shape=x.shape)
+    return record_op(GatherBackward0, (input,), out, dim=d, index=idx, shape=x.shape)
 
 
 def _gather_any(x, d, idx):
@@ -208,12 +198,12 @@ def _scatter(input, dim, index, src, op):
         out_data[where] = values
     out = Tensor._make(out_data, False, None, input._dev)
     if op == "scatter_add":
-        return _record(ScatterAddBackward0, (input, src), out, dim=d, index=idx,
+        return record_op(ScatterAddBackward0, (input, src), out, dim=d, index=idx,
                        src_shape=src._data.shape)
     if isinstance(src, Tensor):
-        return _record(ScatterBackward0, (input, src), out, dim=d, index=idx,
+        return record_op(ScatterBackward0, (input, src), out, dim=d, index=idx,
                        src_shape=src._data.shape)
-    return _record(ScatterBackward1, (input,), out, dim=d, index=idx)
+    return record_op(ScatterBackward1, (input,), out, dim=d, index=idx)
 
 
 # -- index_select and index_add: along one dimension --------------------------------------------
@@ -257,7 +247,7 @@ def index_select(input, dim, index):
     _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
     data = x[_along(d, idx)] if x.ndim else x.copy()
     out = Tensor._make(data, False, None, input._dev)
-    return _record(IndexSelectBackward0, (input,), out, dim=d, index=idx, shape=x.shape)
+    return record_op(IndexSelectBackward0, (input,), out, dim=d, index=idx, shape=x.shape)
 
 
 class IndexAddBackward0(Node):
@@ -290,7 +280,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     src = source._data if alpha == 1 else source._data * alpha
     xp_of(out_data).add.at(out_data, _along(d, idx), src.astype(x.dtype, copy=False))
     out = Tensor._make(out_data, False, None, input._dev)
-    return _record(IndexAddBackward0, (input, source), out, dim=d, index=idx, alpha=alpha)
+    return record_op(IndexAddBackward0, (input, source), out, dim=d, index=idx, alpha=alpha)
 
 
 # -- masked_fill ----------------------------------------------------------------------------------
@@ -356,5 +346,5 @@ def masked_fill(input, mask, value):
         data = data[()]
     out = Tensor._make(data, False, None, input._dev)
     if isinstance(value, Tensor):
-        return _record(MaskedFillBackward1, (input, mask, value), out, mask=full_mask)
-    return _record(MaskedFillBackward0, (input, mask), out, mask=full_mask)
+        return record_op(MaskedFillBackward1, (input, mask, value), out, mask=full_mask)
+    return record_op(MaskedFillBackward0, (input, mask), out, mask=full_mask)

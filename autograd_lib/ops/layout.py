@@ -7,27 +7,21 @@ goes into zeros at the piece's place (as indexing's does: each piece is ``x[key]
 flipped or rolled tensor's gradient is flipped or rolled back.
 
 ``repeat``, ``flip`` and ``roll`` record themselves as ``autograd.Function.apply`` does (see
-``record`` in ``autograd/graph.py``) in ``_record_moved``: the result, then, if a gradient is
-needed, the node, its parameters, ``record``. Their formulas call the ops themselves on tensors
-under ``create_graph=True`` (recorded: double backward).
+``record`` in ``autograd/graph.py``) in ``record_op`` (``_common.py``): the result, then, if a
+gradient is needed, the node, its parameters, ``record``. Their formulas call the ops themselves
+on tensors under ``create_graph=True`` (recorded: double backward).
 """
 
 import builtins
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._common import normalize_dims, xp_of
+from ._common import normalize_dims, record_op, xp_of
 from .shape import SelectBackward0, SliceBackward0, _sizes, record_index
 
 
-def _record_moved(node_cls, input, data, **kept):
-    out = Tensor._make(data, False, None, input._dev)
-    if needs_grad(input):
-        node = node_cls(input)
-        for name, value in kept.items():
-            setattr(node, name, value)
-        record(node, out)
-    return out
+def _out(input, data):
+    return Tensor._make(data, False, None, input._dev)
 
 
 # -- pieces: split, chunk, unbind -----------------------------------------------------------------
@@ -140,7 +134,7 @@ def repeat(input, *sizes):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
     data = xp_of(x).tile(x, sizes) if sizes else x.copy()
-    return _record_moved(RepeatBackward0, input, data, shape=x.shape, repeats=sizes)
+    return record_op(RepeatBackward0, (input,), _out(input, data), shape=x.shape, repeats=sizes)
 
 
 def tile(input, dims):
@@ -168,7 +162,7 @@ def flip(input, *dims):
     dims = normalize_dims(_sizes(dims), input._data.ndim) if _sizes(dims) else ()
     x = input._data
     data = xp_of(x).flip(x, dims).copy() if dims else x.copy()
-    return _record_moved(FlipBackward0, input, data, dims=dims)
+    return record_op(FlipBackward0, (input,), _out(input, data), dims=dims)
 
 
 class RollBackward0(Node):
@@ -202,4 +196,4 @@ def roll(input, shifts, dims=None):
                                f"dims:{len(dims)}")
         dims = tuple(normalize_dims(d, x.ndim)[0] for d in dims)
     data = _roll(x, shifts, dims) if x.ndim else x.copy()
-    return _record_moved(RollBackward0, input, data, shifts=shifts, dims=dims)
+    return record_op(RollBackward0, (input,), _out(input, data), shifts=shifts, dims=dims)

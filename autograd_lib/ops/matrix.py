@@ -7,28 +7,18 @@ backward); ``trace`` sums the diagonal, so every diagonal element gets the gradi
 keeps the lower triangle, so only that part of the gradient flows back.
 
 The ops record themselves as ``autograd.Function.apply`` does (see ``record`` in
-``autograd/graph.py``): ``record_unary`` (``_common.py``) for tril and triu, ``_record_matrix``
-for diag and trace (whose nodes keep a shape or an offset). ``kron`` is made of recorded
-reshapes and a product, so it needs no node of its own.
+``autograd/graph.py``): ``record_unary`` (``_common.py``) for tril and triu, ``record_op``
+(``_common.py``) for diag and trace (whose nodes keep a shape or an offset). ``kron`` is made of
+recorded reshapes and a product, so it needs no node of its own.
 """
 
 import numpy as np
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _common as either
-from ._common import as_tensor, record_unary, xp_of
+from ._common import as_tensor, record_op, record_unary, xp_of
 from .shape import index_put_zeros
-
-
-def _record_matrix(node_cls, input, data, **kept):
-    out = Tensor._make(data, False, None, input._dev)
-    if needs_grad(input):
-        node = node_cls(input)
-        for name, value in kept.items():
-            setattr(node, name, value)
-        record(node, out)
-    return out
 
 
 def _diagonal_positions(shape, k, xp):
@@ -85,12 +75,13 @@ def diag(input, diagonal=0):
         out = xp_of(x).zeros((n, n), dtype=x.dtype)
         rows, cols = _diagonal_positions((n, n), diagonal, xp_of(x))
         out[rows, cols] = x
-        return _record_matrix(DiagEmbedBackward0, input, out, offset=diagonal)
+        out = Tensor._make(out, False, None, input._dev)
+        return record_op(DiagEmbedBackward0, (input,), out, offset=diagonal)
     if x.ndim != 2:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
     rows, cols = _diagonal_positions(x.shape, diagonal, xp_of(x))
-    return _record_matrix(DiagonalBackward0_copy, input, x[rows, cols], offset=diagonal,
-                          shape=x.shape)
+    out = Tensor._make(x[rows, cols], False, None, input._dev)
+    return record_op(DiagonalBackward0_copy, (input,), out, offset=diagonal, shape=x.shape)
 
 
 class TraceBackward0(Node):
@@ -110,7 +101,8 @@ def trace(input):
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     data = x.trace(dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
-    return _record_matrix(TraceBackward0, input, data, shape=x.shape)
+    out = Tensor._make(data, False, None, input._dev)
+    return record_op(TraceBackward0, (input,), out, shape=x.shape)
 
 
 # -- triangles --------------------------------------------------------------------------------
@@ -120,22 +112,19 @@ class TrilBackward0(Node):
     """Z = tril(X, k):   dX = tril(dZ, k)   (the gradient of the kept triangle only)."""
 
     __slots__ = ("number",)
+    op = "tril"
 
     def backward(self, grad):
         if isinstance(grad, Tensor):
-            return (tril(grad, self.number),)
-        return (xp_of(grad).tril(grad, self.number),)
+            return (getattr(grad, self.op)(self.number),)
+        return (getattr(xp_of(grad), self.op)(grad, self.number),)
 
 
-class TriuBackward0(Node):
+class TriuBackward0(TrilBackward0):
     """Z = triu(X, k):   dX = triu(dZ, k)."""
 
-    __slots__ = ("number",)
-
-    def backward(self, grad):
-        if isinstance(grad, Tensor):
-            return (triu(grad, self.number),)
-        return (xp_of(grad).triu(grad, self.number),)
+    __slots__ = ()
+    op = "triu"
 
 
 def _triangle(input, diagonal, which, node_cls):

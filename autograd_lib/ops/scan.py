@@ -6,16 +6,17 @@ backwards (flip, cumsum, flip). ``cumprod`` is the same with each term scaled by
 the other factors.
 
 Both record themselves as ``autograd.Function.apply`` does (see ``record`` in
-``autograd/graph.py``) in ``_record_scan``: the result, then, if a gradient is needed, the node,
-the dimension, what the formula needs, ``record``. The backward formulas use ``flip`` and
-``cumsum`` on arrays or, under ``create_graph=True``, on tensors (recorded: double backward).
+``autograd/graph.py``) in ``record_op`` (``_common.py``): the result, then, if a gradient is
+needed, the node, the dimension, what the formula needs, ``record``. The backward formulas use
+``flip`` and ``cumsum`` on arrays or, under ``create_graph=True``, on tensors (recorded: double
+backward).
 """
 
 import numpy as np
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node
 from ..tensor import Tensor
-from ._common import normalize_dims, xp_of
+from ._common import normalize_dims, record_op, xp_of
 
 
 def _reverse_cumsum(g, d):
@@ -24,18 +25,6 @@ def _reverse_cumsum(g, d):
         return g.flip(d).cumsum(d).flip(d)
     xp = xp_of(g)
     return xp.flip(xp.cumsum(xp.flip(g, d), d), d)
-
-
-def _record_scan(node_cls, input, data, d, save):
-    out = Tensor._make(data, False, None, input._dev)
-    if needs_grad(input):
-        node = node_cls(input)
-        node.dim = d
-        if save:
-            node.save_for_backward(input)
-            node.save_output(out)
-        record(node, out)
-    return out
 
 
 def _scan_input(name, input, dim, dtype, axis):
@@ -70,7 +59,8 @@ def cumsum(input, dim=None, *, dtype=None, axis=None):
     """
     x, d = _scan_input("cumsum", input, dim, dtype, axis)
     data = xp_of(x).cumsum(x, axis=d) if x.ndim else x.copy()
-    return _record_scan(CumsumBackward0, input, data.astype(x.dtype, copy=False), d, False)
+    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
+    return record_op(CumsumBackward0, (input,), out, dim=d)
 
 
 class CumprodBackward0(Node):
@@ -108,4 +98,5 @@ def cumprod(input, dim=None, *, dtype=None, axis=None):
     """Running products along ``dim``: ``[1, 2, 3] -> [1, 2, 6]``."""
     x, d = _scan_input("cumprod", input, dim, dtype, axis)
     data = xp_of(x).cumprod(x, axis=d) if x.ndim else x.copy()
-    return _record_scan(CumprodBackward0, input, data.astype(x.dtype, copy=False), d, True)
+    out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
+    return record_op(CumprodBackward0, (input,), out, save=True, dim=d)

@@ -9,8 +9,8 @@ formula, in ``indexing.py``). Ties keep their order (a stable sort), as PyTorch'
 import numpy as np
 
 from ..tensor import Tensor
-from ._common import normalize_dims, xp_of
-from .indexing import GatherBackward0, _record
+from ._common import normalize_dims, record_op, xp_of
+from .indexing import GatherBackward0
 from .reduction import _ReturnType
 
 
@@ -40,7 +40,7 @@ def _pick(input, d, idx, node_cls, ret):
     x = input._data
     values = xp_of(x).take_along_axis(x, idx, axis=d)
     out = Tensor._make(values, False, None, input._dev)
-    _record(node_cls, (input,), out, dim=d, index=idx, shape=x.shape)
+    record_op(node_cls, (input,), out, dim=d, index=idx, shape=x.shape)
     return ret(out, Tensor._make(idx.astype(np.int64, copy=False), False, None, input._dev))
 
 
