@@ -17,8 +17,10 @@ def _randn(*shape):  # prelude: the tutorial's torch.randn, from NumPy's generat
 
 torch.randn = _randn
 
-import torch.nn.functional as F  # noqa: E402
 from functools import partial  # noqa: E402
+
+import torch.nn.functional as F  # noqa: E402
+
 _ = torch.manual_seed(0)
 
 def predict(weight, bias, x):
@@ -42,7 +44,7 @@ jacobian = compute_jac(xp)
 print(jacobian.shape)
 print(jacobian[0])  # show first row
 
-from torch.func import vmap, vjp  # noqa: E402
+from torch.func import vjp, vmap  # noqa: E402
 
 _, vjp_fn = vjp(partial(predict, weight, bias), x)
 
@@ -61,7 +63,7 @@ assert torch.allclose(ft_jacobian, jacobian)
 # note the change in input via argnums params of 0,1 to map to weight and bias
 ft_jac_weight, ft_jac_bias = jacrev(predict, argnums=(0, 1))(weight, bias, x)
 
-from torch.func import jacrev, jacfwd  # noqa: E402, F811
+from torch.func import jacfwd, jacrev  # noqa: E402, F811
 
 Din = 32
 Dout = 2048
@@ -87,7 +89,8 @@ hess_api = hessian(predict, argnums=2)(weight, bias, x)
 hess_fwdfwd = jacfwd(jacfwd(predict, argnums=2), argnums=2)(weight, bias, x)
 hess_revrev = jacrev(jacrev(predict, argnums=2), argnums=2)(weight, bias, x)
 
-print(torch.allclose(hess_api, hess_fwdfwd, atol=1e-6))  # the tutorial: torch.allclose(hess_api, hess_fwdfwd)
+# the tutorial: torch.allclose(hess_api, hess_fwdfwd) (a notebook cell shows its value)
+print(torch.allclose(hess_api, hess_fwdfwd, atol=1e-6))
 
 batch_size = 64
 Din = 31
@@ -120,7 +123,8 @@ compute_batch_hessian = vmap(hessian(predict, argnums=2), in_dims=(None, None, 0
 batch_hess = compute_batch_hessian(weight, bias, x)
 print(batch_hess.shape)
 
-from torch.func import jvp, grad, vjp  # noqa: E402, F811
+from torch.func import grad, jvp, vjp  # noqa: E402, F811
+
 
 def hvp(f, primals, tangents):
   return jvp(grad(f), primals, tangents)[1]
