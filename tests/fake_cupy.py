@@ -501,9 +501,10 @@ class ndarray:
         _check_device(self, _current())
         if isinstance(value, ndarray):
             value = _unwrap(value, self._dev)
-        elif not advanced and isinstance(value, (np.ndarray, list, tuple)):
-            if np.ndim(value) != 0:  # CuPy fills a basic slice with a scalar only
-                raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        elif not advanced and isinstance(value, (list, tuple)):  # CuPy fills a basic slice
+            raise TypeError(f"Unsupported type {type(value)}")  # with a scalar only
+        elif not advanced and isinstance(value, np.ndarray) and value.ndim != 0:
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
         self._a[key] = value
 
     # NumPy's protocols: ufuncs and functions go to CuPy's (this module's).
