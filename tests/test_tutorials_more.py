@@ -35,6 +35,9 @@ import torch
 import autograd_lib
 
 HERE = Path(__file__).parent / "tutorial"
+
+# The copies keep the tutorials' docstrings as published, "\sin" included.
+pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
 EXAMPLES = HERE / "pytorch_with_examples"
 D2L = HERE / "d2l_linear_regression"
 

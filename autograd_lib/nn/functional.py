@@ -1,8 +1,10 @@
 """nn.functional: the layers' computations as plain functions (no parameters stored).
 
 ``import autograd_lib.nn.functional as F`` then ``F.relu(x)``, ``F.cross_entropy(logits, y)``.
-Each function is a few tensor operations, so autograd differentiates it for free: nothing
-here defines a backward pass.
+Each function is a few tensor operations, so autograd differentiates it for free. Three small
+``Function``s define a backward of their own: ``_Erf`` and ``_Log1p`` (NumPy's log1p, and erf,
+which NumPy lacks, as single operations) and ``_BinaryCrossEntropy`` (PyTorch's finite gradient
+where the probability is exactly 0 or 1).
 """
 
 import math
