@@ -52,5 +52,18 @@ bench-smoke: $(VENV)/.test
 bench-gpu: $(VENV)/.test
 	$(PY) -m benchmarks.gpu
 
+# Grading at scale (docs/instructor.md): `autograd-course grade` with 1 and 2 local Dask workers
+# on 60 submissions, against the previous per-student path; results in benchmarks/README.md.
+.PHONY: bench-grading postgres postgres-stop
+bench-grading: $(VENV)/.test
+	$(PY) -m benchmarks.grading
+
+# A local PostgreSQL server for a shared gradebook (scripts/postgres.sh): prints its db_url.
+postgres:
+	bash scripts/postgres.sh start
+
+postgres-stop:
+	bash scripts/postgres.sh stop
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

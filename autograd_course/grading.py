@@ -940,7 +940,11 @@ def _save(course, lesson, batch, folder, log_dir, merge_log):
             create_students(gb, [r.student for r in graded])
     except Exception:
         check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
-    merged = set(merge_results(course, lesson, folder, merge_log))
+    try:
+        merged = set(merge_results(course, lesson, folder, merge_log))
+    except Exception:
+        check_reachable(course.db_url)
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     with open(log_dir / "saved.log", "a", encoding="utf-8") as saved:
         for r in graded:
