@@ -381,3 +381,59 @@ def test_float_of_a_tensor_requiring_grad_warns_once_as_torch(monkeypatch):
         with ag.no_grad():
             float(x)
     assert math.isclose(float(ag.tensor(0.5)), 0.5)
+
+
+# -- grad_fn._saved_self, _saved_other, _saved_result ... ------------------------------------------
+
+SAVED = [
+    ("x * y", "self other"), ("x * y.detach()", "self other"), ("x / y", "self other"),
+    ("x ** 2", "self exponent"), ("x ** y", "self exponent result"), ("2 ** x", "self result"),
+    ("x.reciprocal()", "result"), ("x + y", "alpha"), ("m.add(x, y, alpha=2)", "alpha"),
+    ("x - y", "alpha"), ("1 - x", "alpha"), ("x.exp()", "result"), ("x.log()", "self"),
+    ("x.sqrt()", "result"), ("x.abs()", "self"), ("x.sin()", "self"), ("x.cos()", "self"),
+    ("x.tanh()", "result"), ("x.sigmoid()", "result"), ("x.relu()", "result"),
+    ("x.clamp(-1, 1)", "self min max"), ("x.sum()", "self_sym_sizes"),
+    ("x.sum(0)", "self_sym_sizes"), ("x.mean()", "self_sym_sizes"), ("x.max()", "self result"),
+    ("x.prod()", "self result"), ("x.prod(1)", "self result"), ("x.amax(0)", "self result"),
+    ("x.logsumexp(1)", "self result"), ("x.var()", "self"), ("x.std(0)", "self result"),
+    ("x.norm()", "self result ord"), ("x.softmax(1)", "result dim"),
+    ("x.log_softmax(0)", "result dim"), ("x @ y.t()", "self mat2"), ("x[0] @ y[0]", "self tensor"),
+    ("x @ y[0]", "self vec"), ("m.addmm(y[0], x, y.t(), beta=2, alpha=3)", "mat1 mat2 alpha beta"),
+    ("m.lerp(x, y, 0.25)", "weight"), ("m.lerp(x, y, y)", "self end weight"),
+    ("x.cumsum(1)", "dim"), ("x.cumprod(0)", "self result dim"),
+    ("x.reshape(-1)", "self_sym_sizes"), ("x[0].expand(3, 3)", "self_sym_sizes"),
+    ("x.tril(1)", "diagonal"),
+]
+
+
+def saved_values(m, expr, names):
+    rng = np.random.default_rng(3)
+    x = m.tensor(rng.uniform(0.5, 2.0, (3, 3)), requires_grad=True)
+    y = m.tensor(rng.uniform(0.5, 2.0, (3, 3)), requires_grad=True)
+    fn = eval(expr, {"m": m, "x": x, "y": y}).grad_fn
+    values = {}
+    for name in names.split():
+        v = getattr(fn, "_saved_" + name)
+        values[name] = host(v).tolist() if isinstance(v, (ag.Tensor, torch.Tensor)) else v
+    return values
+
+
+@pytest.mark.parametrize(("expr", "names"), SAVED)
+def test_saved_values_under_torchs_names(expr, names):
+    mine, theirs = saved_values(ag, expr, names), saved_values(torch, expr, names)
+    for name in names.split():
+        a, b = mine[name], theirs[name]
+        if isinstance(b, list):
+            np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=name)
+        else:
+            assert a == b or (a is None and b is None) or tuple(a) == tuple(b), name
+
+
+def test_saved_values_are_freed_after_backward_as_torch():
+    for m in (ag, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * x
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second "
+                           "time"):
+            _ = y.grad_fn._saved_self

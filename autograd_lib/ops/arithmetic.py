@@ -93,6 +93,7 @@ class AddBackward0(_Binary):
     """z = a + alpha * b:   dz/da = 1,   dz/db = alpha."""
 
     __slots__ = ("alpha",)
+    _saved_alpha = property(lambda self: self.alpha)
 
     def backward(self, grad):
         fa, fb = self._next  # the inputs' nodes (None: no gradient needed)
@@ -144,6 +145,7 @@ class RsubBackward1(Node):
     """z = c - alpha * a (c a number):   dz/da = -alpha   (alpha kept as ``number``)."""
 
     __slots__ = ("number",)
+    _saved_alpha = property(lambda self: self.number)
 
     def backward(self, grad):
         alpha = self.number
@@ -165,6 +167,7 @@ class MulBackward0(_Binary):
     """z = a * b:   dz/da = b,   dz/db = a."""
 
     __slots__ = ()
+    _saved_names = ("self", "other")
 
     def save(self, a, b, out):
         # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
@@ -190,6 +193,7 @@ class DivBackward0(_Binary):
     """z = a / b:   dz/da = 1 / b,   dz/db = -a / b**2  (computed as -grad * ((a / b) / b))."""
 
     __slots__ = ()
+    _saved_names = ("self", "other")
 
     def save(self, a, b, out):
         # a is needed only if b needs a gradient; b always
@@ -242,6 +246,7 @@ class ReciprocalBackward0(Node):
     """z = 1 / a:   dz/da = -1 / a**2   (computed as -grad * (z * z))."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         return (-grad * (result * result),)
@@ -289,6 +294,8 @@ class PowBackward0(Node):
     """z = a ** c (c a number, kept as ``number``):   dz/da = c * a ** (c - 1)."""
 
     __slots__ = ("number",)
+    _saved_names = ("self",)
+    _saved_exponent = property(lambda self: self.number)
 
     def backward(self, grad, a):
         c = self.number
@@ -313,6 +320,7 @@ class PowBackward1(_Binary):
     """z = a ** b (both tensors):   dz/da = b * a ** (b - 1),   dz/db = z * log(a)."""
 
     __slots__ = ()
+    _saved_names = ("self", "exponent", "result")
 
     def save(self, a, b, out):
         self.save_for_backward(a, b)
@@ -337,6 +345,8 @@ class PowBackward2(Node):
     """z = c ** b (c a number, kept as ``number``):   dz/db = z * log(c)."""
 
     __slots__ = ("number",)
+    _saved_names = ("result",)
+    _saved_self = property(lambda self: self.number)
 
     def backward(self, grad, result):
         c = self.number

@@ -49,6 +49,7 @@ class ExpBackward0(Node):
     """d/dx e^x = e^x   ->   grad * result."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         return (grad * result,)
@@ -61,6 +62,7 @@ class LogBackward0(Node):
     """d/dx log x = 1 / x   ->   grad / x."""
 
     __slots__ = ()
+    _saved_names = ("self",)
 
     def backward(self, grad, x):
         return (grad / x,)
@@ -73,6 +75,7 @@ class SqrtBackward0(Node):
     """d/dx sqrt(x) = 1 / (2 sqrt(x))   ->   grad / (2 * result)."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         return (grad / (2 * result),)
@@ -85,6 +88,7 @@ class AbsBackward0(Node):
     """d/dx |x| = sign(x)   (0 at x = 0, as PyTorch)   ->   grad * sign(x)."""
 
     __slots__ = ()
+    _saved_names = ("self",)
 
     def backward(self, grad, x):
         return (grad * either.sign(x),)
@@ -99,6 +103,7 @@ class SinBackward0(Node):
     """d/dx sin x = cos x   ->   grad * cos(x)."""
 
     __slots__ = ()
+    _saved_names = ("self",)
 
     def backward(self, grad, x):
         return (grad * either.cos(x),)
@@ -111,6 +116,7 @@ class CosBackward0(Node):
     """d/dx cos x = -sin x   ->   grad * -sin(x)."""
 
     __slots__ = ()
+    _saved_names = ("self",)
 
     def backward(self, grad, x):
         return (grad * -either.sin(x),)
@@ -123,6 +129,7 @@ class TanhBackward0(Node):
     """d/dx tanh x = 1 - tanh(x)^2   ->   grad * (1 - result * result)."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         return (grad * (1 - result * result),)
@@ -135,6 +142,7 @@ class SigmoidBackward0(Node):
     """d/dx s(x) = s(x) (1 - s(x))   ->   grad * (1 - result) * result."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         return (grad * (1 - result) * result,)
@@ -152,6 +160,7 @@ class ReluBackward0(Node):
     """d/dx max(x, 0) = 1 where the result is positive, else 0   ->   grad where result > 0."""
 
     __slots__ = ()
+    _saved_names = ("result",)
 
     def backward(self, grad, result):
         positive = result > 0
@@ -176,6 +185,9 @@ class ClampBackward1(Node):
     """clamp passes the gradient where min <= x <= max, and 0 where it clipped."""
 
     __slots__ = ("min", "max")
+    _saved_names = ("self",)
+    _saved_min = property(lambda self: self.min)
+    _saved_max = property(lambda self: self.max)
 
     def backward(self, grad, x):
         if self.min is None:
@@ -319,6 +331,7 @@ class LerpBackward0(Node):
     """z = start + w (end - start), w a number:   dstart = (1 - w) grad,   dend = w grad."""
 
     __slots__ = ("weight", "shapes")
+    _saved_weight = property(lambda self: self.weight)
 
     def backward(self, grad):
         need_start, need_end = self.needs_input_grad
@@ -332,6 +345,7 @@ class LerpBackward1(Node):
     dw = (end - start) grad."""
 
     __slots__ = ("shapes",)
+    _saved_names = ("self", "end", "weight")
 
     def backward(self, grad, start, end, weight):
         need_start, need_end, need_weight = self.needs_input_grad

@@ -64,6 +64,7 @@ class MmBackward0(_Product):
     """C = A @ B (matrices):   dA = grad @ B^T,   dB = A^T @ grad."""
 
     __slots__ = ()
+    _saved_names = ("self", "mat2")
 
     def backward(self, grad, a, b):
         return (
@@ -92,6 +93,7 @@ class DotBackward0(_Product):
     """c = a . b (vectors):   da = grad * b,   db = grad * a."""
 
     __slots__ = ()
+    _saved_names = ("self", "tensor")
 
     def backward(self, grad, a, b):
         return (None if b is None else grad * b, None if a is None else grad * a)
@@ -118,6 +120,7 @@ class MvBackward0(_Product):
     """y = A @ v:   dA = outer(grad, v),   dv = A^T @ grad."""
 
     __slots__ = ()
+    _saved_names = ("self", "vec")
 
     def backward(self, grad, a, v):
         return (
@@ -141,6 +144,7 @@ class MatmulBackward0(_Product):
     """
 
     __slots__ = ()
+    _saved_names = ("self", "other")
 
     def backward(self, grad, a, b):
         a_shape, b_shape = self.shapes
@@ -210,6 +214,9 @@ class AddmmBackward0(Node):
     dA = alpha grad @ B^T,   dB = alpha A^T @ grad."""
 
     __slots__ = ("shape", "alpha", "beta")
+    _saved_names = ("mat1", "mat2")
+    _saved_alpha = property(lambda self: self.alpha)
+    _saved_beta = property(lambda self: self.beta)
 
     def backward(self, grad, a, b):
         need_c, need_a, need_b = self.needs_input_grad

@@ -112,6 +112,7 @@ class TrilBackward0(Node):
     """Z = tril(X, k):   dX = tril(dZ, k)   (the gradient of the kept triangle only)."""
 
     __slots__ = ("number",)
+    _saved_diagonal = property(lambda self: self.number)
     op = "tril"
 
     def backward(self, grad):

@@ -70,6 +70,7 @@ class SumBackward0(_Reduction):
     """z = sum(x):   dz/dx_i = 1   -> the gradient copied to every element."""
 
     __slots__ = ()
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         return (self.spread(grad),)
@@ -97,6 +98,7 @@ class MeanBackward0(_Reduction):
     """z = mean(x) = sum(x) / n:   dz/dx_i = 1 / n."""
 
     __slots__ = ()
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         n = 1
@@ -149,6 +151,7 @@ class VarBackward0(_Reduction):
     """v = sum((x - mean)^2) / (n - c):   dv/dx = 2 (x - mean) / (n - c)."""
 
     __slots__ = ("denominator",)
+    _saved_names = ("self",)
 
     def backward(self, grad, x):
         centered = x - x.mean(axis=self.dims, keepdims=True)
@@ -159,6 +162,7 @@ class StdBackward0(_Reduction):
     """s = sqrt(var(x)):   ds/dx = (x - mean) / ((n - c) s)."""
 
     __slots__ = ("denominator",)
+    _saved_names = ("self", "result")
 
     def backward(self, grad, x, result):
         centered = x - x.mean(axis=self.dims, keepdims=True)
@@ -270,6 +274,7 @@ class MaxBackward1(_Reduction):
     """z = max(x) over all elements:  dz/dx_i = 1/k at the k elements equal to z, else 0."""
 
     __slots__ = ()
+    _saved_names = ("self", "result")
 
     def backward(self, grad, x, result):
         hit = x == result  # bool: no graph
@@ -366,6 +371,7 @@ class AmaxBackward0(_Reduction):
     maximum, else 0 (ties share the gradient, unlike max(x, dim)'s one index)."""
 
     __slots__ = ()
+    _saved_names = ("self", "result")
 
     def backward(self, grad, x, result):
         hit = x == self.spread(result)  # bool: no graph
@@ -431,6 +437,7 @@ class ProdBackward0(_Reduction):
     """z = prod(x):   dz/dx_i = product of all the other elements (= z / x_i without zeros)."""
 
     __slots__ = ()
+    _saved_names = ("self", "result")
 
     def backward(self, grad, x, result):
         g = self.spread(grad)
@@ -482,6 +489,8 @@ class LinalgVectorNormBackward0(_Reduction):
     k largest |x| (p=inf);  x |x|^(p-2) / z^(p-1) (other p, divided by 1 where z = 0)."""
 
     __slots__ = ("ord", "dtype")  # dtype: x's NumPy dtype
+    _saved_names = ("self", "result")
+    _saved_ord = property(lambda self: self.ord)
 
     def backward(self, grad, x, result):
         p = self.ord
@@ -534,6 +543,7 @@ class LogsumexpBackward0(_Reduction):
     """z = log(sum(exp(x))):   dz/dx = exp(x - z)   (the softmax of x)."""
 
     __slots__ = ()
+    _saved_names = ("self", "result")
 
     def backward(self, grad, x, result):
         return (self.spread(grad) * either.exp(x - self.spread(result)),)

@@ -46,6 +46,7 @@ class CumsumBackward0(Node):
     """y = x.cumsum(d):   dx_i = sum of dy_k for k >= i   (a cumsum run backwards)."""
 
     __slots__ = ("dim",)
+    _saved_dim = property(lambda self: self.dim)
 
     def backward(self, grad):
         return (_reverse_cumsum(grad, self.dim) if grad.ndim else grad,)
@@ -68,6 +69,8 @@ class CumprodBackward0(Node):
     with zeros, y_k / x_i is the product of the other factors, computed directly)."""
 
     __slots__ = ("dim",)
+    _saved_names = ("self", "result")
+    _saved_dim = property(lambda self: self.dim)
 
     def backward(self, grad, x, result):
         if not x.ndim:

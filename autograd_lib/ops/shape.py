@@ -60,6 +60,7 @@ class ViewBackward0(Node):
     """z = x.reshape(s):  dx = dz.reshape(x.shape)  (reshaping changes no values)."""
 
     __slots__ = ("shape",)
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         return (grad.reshape(self.shape),)
@@ -289,6 +290,7 @@ class ExpandBackward0(Node):
     """z = x.expand(s):  dx = dz summed over the broadcast dimensions (``sum_to(dz, x.shape)``)."""
 
     __slots__ = ("shape",)
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         return (either.sum_to(grad, self.shape),)

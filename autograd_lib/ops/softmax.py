@@ -44,6 +44,8 @@ class SoftmaxBackward0(Node):
     """s = softmax(x) along dim:  ds = (grad - sum(grad * s, dim)) * s."""
 
     __slots__ = ("dim",)
+    _saved_names = ("result",)
+    _saved_dim = property(lambda self: self.dim)
 
     def backward(self, grad, result):
         return ((grad - (grad * result).sum(axis=self.dim, keepdims=True)) * result,)
@@ -59,6 +61,8 @@ class LogSoftmaxBackward0(Node):
     """l = log_softmax(x) along dim:  dl = grad - exp(l) * sum(grad, dim)."""
 
     __slots__ = ("dim",)
+    _saved_names = ("result",)
+    _saved_dim = property(lambda self: self.dim)
 
     def backward(self, grad, result):
         return (grad - either.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
