@@ -345,8 +345,8 @@ class PowBackward2(Node):
     """z = c ** b (c a number, kept as ``number``):   dz/db = z * log(c)."""
 
     __slots__ = ("number",)
+    _saved_self = property(lambda self: self.number)  # the base, a number
     _saved_names = ("result",)
-    _saved_self = property(lambda self: self.number)
 
     def backward(self, grad, result):
         c = self.number

@@ -134,6 +134,34 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     return record_reduction(node_cls, input, data.astype(x.dtype, copy=False), dims, keepdim)
 
 
+class LogsumexpBackward0(_Reduction):
+    """z = log(sum(exp(x))):   dz/dx = exp(x - z)   (the softmax of x)."""
+
+    __slots__ = ()
+    _saved_names = ("self", "result")
+
+    def backward(self, grad, x, result):
+        return (self.spread(grad) * either.exp(x - self.spread(result)),)
+
+
+def logsumexp(input, dim, keepdim=False, *, axis=None):
+    """``log(sum(exp(x)))`` along ``dim``, computed without overflow (the max taken out first).
+
+        >>> autograd_lib.tensor([1000.0, 1000.0]).logsumexp(0)
+        tensor(1000.6931)
+    """
+    x = input._data if input._data.dtype.kind == "f" else input._data.astype(np.float32)
+    dim = dim if axis is None else axis
+    dims = normalize_dims(None if dim == () else dim, x.ndim)
+    xp = xp_of(x)
+    m = x.max(axis=dims, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+    m = xp.where(xp.isinf(m), 0, m).astype(x.dtype)  # all -inf (or an inf): nothing to take out
+    with either.quiet():
+        s = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+    data = s if keepdim else s.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
+    return record_reduction(LogsumexpBackward0, input, data, dims, bool(keepdim), save=True)
+
+
 # -- var and std ------------------------------------------------------------------------------
 
 
@@ -538,30 +566,3 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         record(node, out)
     return out
 
-
-class LogsumexpBackward0(_Reduction):
-    """z = log(sum(exp(x))):   dz/dx = exp(x - z)   (the softmax of x)."""
-
-    __slots__ = ()
-    _saved_names = ("self", "result")
-
-    def backward(self, grad, x, result):
-        return (self.spread(grad) * either.exp(x - self.spread(result)),)
-
-
-def logsumexp(input, dim, keepdim=False, *, axis=None):
-    """``log(sum(exp(x)))`` along ``dim``, computed without overflow (the max taken out first).
-
-        >>> autograd_lib.tensor([1000.0, 1000.0]).logsumexp(0)
-        tensor(1000.6931)
-    """
-    x = input._data if input._data.dtype.kind == "f" else input._data.astype(np.float32)
-    dim = dim if axis is None else axis
-    dims = normalize_dims(None if dim == () else dim, x.ndim)
-    xp = xp_of(x)
-    m = x.max(axis=dims, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
-    m = xp.where(xp.isinf(m), 0, m).astype(x.dtype)  # all -inf (or an inf): nothing to take out
-    with either.quiet():
-        s = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
-    data = s if keepdim else s.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
-    return record_reduction(LogsumexpBackward0, input, data, dims, bool(keepdim), save=True)
