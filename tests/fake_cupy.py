@@ -32,7 +32,8 @@ What it keeps from CuPy (13.6, ``cupy/_core/core.pyx``, ``_kernel.pyx``,
 * No floating-point warnings (GPU kernels raise none).
 
 What it does not model: streams, asynchrony, memory pools, kernels, CuPy's own numerical
-results (NumPy computes them), keyword arguments CuPy lacks, and the submodules
+results and dtype rules (NumPy 2 computes them, with NEP 50's promotion, as CuPy 14 does; CuPy 13
+promoted NumPy scalars by value), keyword arguments CuPy lacks, and the submodules
 ``cupy.linalg``, ``cupy.random``, ``cupy.fft`` (so ``np.linalg.norm(a)`` fails here, while CuPy
 would run its own).
 """
