@@ -68,6 +68,13 @@ FUNCTIONAL = [
     *cases(F + "dropout(x, 0.3, training=False)", F + "dropout(x, 0.0)", "m.nn.Flatten()(x)",
            "m.nn.Flatten(0, 1)(x)", "m.nn.Unflatten(-1, (2, 2))(x)", "m.nn.Identity(3)(x)",
            shapes=fixed((2, 3, 4)), exact=True),
+    *cases(F + "mse_loss(a, b)", F + "mse_loss(a, b, reduction='sum')",
+           F + "mse_loss(a, b, reduction='none')", shapes=same_shape(2), a=ANY, b=ANY),
+    *cases(F + "nll_loss(x, i)", F + "nll_loss(x, i, reduction='none')",
+           F + "cross_entropy(x, i)", F + "cross_entropy(x, i, reduction='sum')",
+           x=ANY, i=Const([2, 0, 2]), shapes=fixed((3, 4))),
+    *cases(F + "nll_loss(x, i)", F + "cross_entropy(x, i, reduction='none')",
+           x=ANY, i=Const(1), shapes=fixed((3,)), label="one sample"),
     case(F + "one_hot(i)", i=Const([0, 3, 1])),
     case(F + "one_hot(i, 5)", i=Const([[0, 3], [1, 4]])),
 ]
@@ -349,3 +356,19 @@ def test_activation_arguments_like_torch():
         ag.nn.LeakyReLU(slope=0.2)
     with pytest.raises(TypeError):
         ag.nn.ReLU(True, 1)
+
+
+@pytest.mark.parametrize("expr", [
+    "F.mse_loss(x, y)", "F.mse_loss(x, y, reduction='none')", "F.cross_entropy(x, i)",
+    "F.nll_loss(x.log_softmax(1), i)", "F.binary_cross_entropy(x.sigmoid(), y)",
+    "F.binary_cross_entropy_with_logits(x, y)", "m.nn.BCEWithLogitsLoss()(x, y)",
+])
+def test_loss_grad_fn_is_named_as_in_torch(expr):
+    """``print(loss)`` and ``loss.grad_fn`` show PyTorch's node names."""
+    def run(m):
+        x = m.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]], requires_grad=True)
+        y = m.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+        i = m.tensor([2, 0])
+        loss = eval(expr, {"m": m, "F": m.nn.functional, "x": x, "y": y, "i": i})
+        return str(loss).replace("autograd_lib", "torch"), type(loss.grad_fn).__name__
+    assert run(ag) == run(torch)

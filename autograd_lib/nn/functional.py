@@ -7,6 +7,7 @@ which NumPy lacks, as single operations) and ``_BinaryCrossEntropy`` (PyTorch's 
 where the probability is exactly 0 or 1).
 """
 
+import functools
 import math
 import warnings
 
@@ -14,6 +15,7 @@ import numpy as np
 
 import autograd_lib
 from autograd_lib.autograd import Function
+from autograd_lib.autograd.graph import Node
 from autograd_lib.backend import module_of
 from autograd_lib.tensor import Tensor
 
@@ -29,12 +31,9 @@ def _no_grad_argument(tensor, function, argument):
         )
 
 
-def _weighted(losses, weight, function):
+def _weighted(losses, weight):
     """``losses * weight`` (``weight`` may be None)."""
-    if weight is None:
-        return losses
-    _no_grad_argument(weight, function, "weight")
-    return losses * weight
+    return losses if weight is None else losses * weight
 
 
 def _reduce(losses, reduction):
@@ -46,6 +45,13 @@ def _reduce(losses, reduction):
     if reduction == "sum":
         return losses.sum()
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _named_like_pytorch(function, name):
+    """Give the nodes of ``function`` PyTorch's name for the same operation, so that
+    ``loss.grad_fn`` prints as PyTorch's does: ``<BinaryCrossEntropyWithLogitsBackward0 ...>``."""
+    function._backward_cls = type(name, (function._backward_cls,), {"__repr__": Node.__repr__})
+    return function
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,7 +125,9 @@ def mse_loss(input, target, reduction="mean"):
             "broadcasting. Please ensure they have the same size.",
             stacklevel=2,
         )
-    return _reduce((input - target) ** 2, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _MseLoss.apply(input, target, reduction)
 
 
 def nll_loss(input, target, reduction="mean"):
@@ -130,19 +138,60 @@ def nll_loss(input, target, reduction="mean"):
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
-    if input.dim() == 1:  # a single sample
-        return _reduce(-input[target], reduction)
-    if input.dim() != 2:
+    if input.dim() not in (1, 2):
         raise ValueError(f"Expected 1 or 2 dimensions for input (got {input.dim()})")
-    batch_size = input.shape[0]
-    if target.shape[0] != batch_size:
+    if input.dim() == 2 and target.shape[0] != input.shape[0]:
         raise ValueError(
-            f"Expected input batch_size ({batch_size}) to match target batch_size "
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
             f"({target.shape[0]})."
         )
-    rows = autograd_lib.arange(batch_size, device=input.device)
-    picked = input[rows, target]  # picked[i] = input[i, target[i]]
-    return _reduce(-picked, reduction)
+    return _NllLoss.apply(input, target, reduction)
+
+
+@functools.partial(_named_like_pytorch, name="MseLossBackward0")
+class _MseLoss(Function):
+    """The loss as one node, with PyTorch's formula: d/dx = norm * (x - t), d/dt = -d/dx, where
+    norm is 2 / (number of elements) for the mean, 2 otherwise."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        ctx.save_for_backward(x, t)
+        difference = x - t
+        ctx.norm = 2 / difference.numel() if reduction == "mean" else 2
+        return _reduce(difference**2, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, t = ctx.saved_tensors
+        grad = ctx.norm * (x - t) * grad_output
+        return grad, -grad, None
+
+
+@functools.partial(_named_like_pytorch, name="NllLossBackward0")
+class _NllLoss(Function):
+    """The loss as one node (PyTorch's NllLossBackward0): ``-input[i, target[i]]``; its
+    gradient is ``-1`` at each sample's target class (``/ N`` for the mean), 0 elsewhere."""
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        ctx.save_for_backward(target)
+        ctx.reduction, ctx.num_classes = reduction, input.shape[-1]
+        if input.dim() == 1:  # a single sample
+            return _reduce(-input[target], reduction)
+        rows = autograd_lib.arange(input.shape[0], device=input.device)
+        picked = input[rows, target]  # picked[i] = input[i, target[i]]
+        ctx.count = picked.numel()
+        return _reduce(-picked, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (target,) = ctx.saved_tensors
+        is_target = one_hot(target, ctx.num_classes).to(grad_output.dtype)
+        if ctx.reduction == "none" and target.dim() == 1:
+            grad_output = grad_output.unsqueeze(-1)  # one per sample, along its row
+        elif ctx.reduction == "mean" and target.dim() == 1:
+            grad_output = grad_output / ctx.count
+        return -grad_output * is_target, None, None
 
 
 def cross_entropy(input, target, reduction="mean"):
@@ -172,31 +221,38 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         )
     if bool(((input < 0) | (input > 1)).sum()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    losses = _weighted(_BinaryCrossEntropy.apply(input, target), weight, "binary_cross_entropy")
-    return _reduce(losses, reduction)
+    _no_grad_argument(weight, "binary_cross_entropy", "weight")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 _BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's EPSILON, a C float even for float64
 
 
+@functools.partial(_named_like_pytorch, name="BinaryCrossEntropyBackward0")
 class _BinaryCrossEntropy(Function):
-    """The elementwise loss with PyTorch's gradient: ``(p - y) / max(p (1 - p), 1e-12)``.
+    """The loss as one node, with PyTorch's gradient ``(p - y) / max(p (1 - p), 1e-12)``.
 
     Differentiating the clamped logs instead would give ``0 * inf = nan`` at p = 0 or 1;
     PyTorch's formula gives a large finite number there.
     """
 
     @staticmethod
-    def forward(ctx, p, y):
-        ctx.save_for_backward(p, y)
-        return -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
+    def forward(ctx, p, y, weight, reduction):
+        ctx.save_for_backward(p, y, weight)
+        ctx.reduction = reduction
+        losses = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
+        return _reduce(_weighted(losses, weight), reduction)
 
     @staticmethod
     def backward(ctx, grad_output):
-        p, y = ctx.saved_tensors
+        p, y, weight = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad_output = grad_output / p.numel()
         grad_p = grad_output * (p - y) / (p * (1 - p)).clamp(min=_BCE_EPSILON)
         grad_y = grad_output * ((1 - p).log() - p.log())  # not clamped: inf at p = 0 or 1
-        return grad_p, grad_y
+        return _weighted(grad_p, weight), _weighted(grad_y, weight), None, None
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -216,14 +272,53 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         raise ValueError(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
+    _no_grad_argument(weight, "binary_cross_entropy_with_logits", "weight")
     _no_grad_argument(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
-    m = (-input).clamp(min=0)
-    log1p_exp = m + ((-m).exp() + (-input - m).exp()).log()  # log(1 + exp(-x)), stably
-    if pos_weight is not None:
-        log1p_exp = ((pos_weight - 1) * target + 1) * log1p_exp
-    losses = (1 - target) * input + log1p_exp
-    losses = _weighted(losses, weight, "binary_cross_entropy_with_logits")
-    return _reduce(losses, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def _log1p_exp_neg(x):
+    """log(1 + exp(-x)) without overflow: with m = max(-x, 0), m + log(exp(-m) + exp(-x - m))
+    (both exponents are <= 0)."""
+    m = (-x).clamp(min=0)
+    return m + ((-m).exp() + (-x - m).exp()).log()
+
+
+@functools.partial(_named_like_pytorch, name="BinaryCrossEntropyWithLogitsBackward0")
+class _BinaryCrossEntropyWithLogits(Function):
+    """The loss as one node, with PyTorch's formulas. With ``lw = (pos_weight - 1) * y + 1``:
+
+        loss    = ((1 - y) * x + lw * log(1 + exp(-x))) * weight, then the reduction
+        d/dx    = (lw * sigmoid(x) - pos_weight * y) * weight    (sigmoid(x) - y without
+                                                                  pos_weight)
+        d/dy    = ((pos_weight - 1) * log(1 + exp(-x)) - x) * weight
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, weight, pos_weight, reduction):
+        ctx.save_for_backward(x, y, weight, pos_weight)
+        ctx.reduction = reduction
+        log1p_exp = _log1p_exp_neg(x)
+        if pos_weight is not None:
+            log1p_exp = ((pos_weight - 1) * y + 1) * log1p_exp
+        losses = (1 - y) * x + log1p_exp
+        return _reduce(_weighted(losses, weight), reduction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, y, weight, pos_weight = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad_output = grad_output / x.numel()
+        if pos_weight is None:
+            grad_x, grad_y = x.sigmoid() - y, -x
+        else:
+            grad_x = ((pos_weight - 1) * y + 1) * x.sigmoid() - pos_weight * y
+            grad_y = (pos_weight - 1) * _log1p_exp_neg(x) - x
+        if weight is not None:
+            grad_x, grad_y = grad_x * weight, grad_y * weight
+        return grad_output * grad_x, grad_output * grad_y, None, None, None
 
 
 # ---------------------------------------------------------------------------------------------
