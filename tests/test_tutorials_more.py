@@ -6,6 +6,8 @@
   tests/tutorial/pytorch_with_examples/. Not here: "Warm-up: numpy", which imports no torch, and
   "Defining new autograd functions", which is
   tests/test_function.py::test_legendre_tutorial_prints_what_pytorch_prints.
+* PyTorch's "Learn the Basics: Automatic Differentiation with torch.autograd"
+  (https://pytorch.org/tutorials/beginner/basics/autogradqs_tutorial.html), the same folder.
 * D2L's "Linear Regression Implementation from Scratch" and "Concise Implementation of Linear
   Regression", in English and Chinese (https://d2l.ai, https://zh.d2l.ai; the sources are cited
   in each copy), tests/tutorial/d2l_linear_regression/.
@@ -181,6 +183,16 @@ def test_learning_pytorch_with_examples_autograd_stops_where_pytorch_does(monkey
             printed(EXAMPLES / "polynomial_autograd.py", lib, monkeypatch)
         outcomes.append(str(error.value))
     assert outcomes[1] == outcomes[0]
+
+
+def test_learn_the_basics_autograd(monkeypatch):
+    """The tutorial prints the grad_fn of its loss (BinaryCrossEntropyWithLogitsBackward0) and
+    of z, gradients, requires_grad flags and the accumulated Jacobian products."""
+    theirs = printed(EXAMPLES / "autogradqs_tutorial.py", torch, monkeypatch)
+    ours = printed(EXAMPLES / "autogradqs_tutorial.py", autograd_lib, monkeypatch)
+    assert "<BinaryCrossEntropyWithLogitsBackward0 object at" in theirs
+    address = re.compile(r"0x[0-9a-f]+")
+    assert_same_lines(address.sub("0x", ours), address.sub("0x", theirs), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("script", ["scratch_en.py", "scratch_zh.py", "concise_en.py",
