@@ -148,7 +148,7 @@ def logsumexp(input, dim, keepdim=False, *, axis=None):
     """``log(sum(exp(x)))`` along ``dim``, computed without overflow (the max taken out first).
 
         >>> autograd_lib.tensor([1000.0, 1000.0]).logsumexp(0)
-        tensor(1000.6931)
+        tensor(1000.6932)
     """
     x = input._data if input._data.dtype.kind == "f" else input._data.astype(np.float32)
     dim = dim if axis is None else axis
