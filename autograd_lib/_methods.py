@@ -21,6 +21,7 @@ from . import _dtype, autograd, backend, creation, ops
 from .autograd.graph import AccumulateGrad, _RemovableHandle
 from .backend import CPU, to_device
 from .grad_mode import _state
+from .ops.layout import repeat
 from .ops.shape import H, convert, is_contiguous, mH, stride
 from .tensor import Tensor, _inplace
 
@@ -65,7 +66,7 @@ _METHODS = {
     "contiguous": ops.contiguous, "softmax": ops.softmax, "log_softmax": ops.log_softmax,
     "is_contiguous": is_contiguous, "stride": stride,
     # layout, matrices, scans, sorting, rounding
-    "split": ops.split, "chunk": ops.chunk, "unbind": ops.unbind, "repeat": ops.repeat,
+    "split": ops.split, "chunk": ops.chunk, "unbind": ops.unbind, "repeat": repeat,
     "tile": ops.tile, "flip": ops.flip, "roll": ops.roll, "diag": ops.diag, "trace": ops.trace,
     "tril": ops.tril, "triu": ops.triu, "kron": ops.kron, "addmm": ops.addmm, "lerp": ops.lerp,
     "logsumexp": ops.logsumexp, "cumsum": ops.cumsum, "cumprod": ops.cumprod, "sort": ops.sort,

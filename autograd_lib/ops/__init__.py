@@ -38,7 +38,7 @@ from .elementwise import (
     where,
 )
 from .indexing import gather, index_add, index_select, masked_fill, scatter, scatter_add
-from .layout import chunk, flip, repeat, roll, split, tile, unbind
+from .layout import chunk, flip, roll, split, tile, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, mv, outer
 from .matrix import diag, kron, trace, tril, triu
 from .reduction import (
@@ -109,7 +109,7 @@ __all__ = [
     # indexing
     "gather", "index_add", "index_select", "masked_fill", "scatter", "scatter_add",
     # layout
-    "chunk", "flip", "repeat", "roll", "split", "tile", "unbind",
+    "chunk", "flip", "roll", "split", "tile", "unbind",  # (repeat: a method only, as in torch)
     # linalg
     "addmm", "bmm", "dot", "einsum", "matmul", "mm", "mv", "outer",
     # matrix
