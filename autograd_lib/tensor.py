@@ -238,9 +238,18 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def type(self, dtype=None):
+        """With no argument, the legacy type name (``"autograd_lib.FloatTensor"``); else this
+        tensor as ``dtype``: a dtype, a legacy type (``autograd_lib.LongTensor``) or its name
+        (``"torch.cuda.LongTensor"``: also moved to the GPU)."""
         if dtype is None:
             return _dtype.legacy_type_name(self._data.dtype, self._dev.type == "cuda")
-        return self.to(dtype)
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            found = [d for d in _dtype.ALL if d.legacy_name == name]
+            if not found:
+                raise ValueError(f"invalid type: '{dtype}'")
+            return self.to(found[0], device="cuda" if ".cuda." in dtype else "cpu")
+        return self.to(getattr(dtype, "dtype", dtype))  # a legacy type: its dtype
 
     def __len__(self):
         if self._data.ndim == 0:

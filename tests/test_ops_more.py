@@ -300,7 +300,9 @@ LEGACY = ["m.LongTensor([1, 2])", "m.FloatTensor(2, 3).shape", "m.DoubleTensor([
           "m.ones(2, dtype=m.float64).new_zeros(2, 3)", "m.ones(2).new_ones((2,))",
           "m.ones(2).new_full((2,), 3)", "m.ones(2, dtype=m.long).new_ones(2)",
           "m.ones(2).new_empty(3).shape", "m.ones(2).new_tensor([1, 2])",
-          "m.ones(2).new_zeros(2, requires_grad=True)"]
+          "m.ones(2).new_zeros(2, requires_grad=True)",
+          "m.tensor([1.5, 2.5]).type(m.LongTensor)", "m.tensor([1.5, 2.5]).type('torch.IntTensor')",
+          "m.tensor([1, 2]).type(m.DoubleTensor)"]
 
 
 @pytest.mark.parametrize("expr", LEGACY)
