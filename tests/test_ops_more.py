@@ -87,6 +87,9 @@ CASES = [
     c("x.sum(axis=0)"), c("x.mean(axis=1)"), c("x.argmax(axis=1)"), c("m.argmin(x, axis=0)"),
     c("x.max(axis=1)"), c("m.min(x, axis=0)"), c("x.prod(axis=1)"), c("x.amax(axis=0)"),
     c("x.softmax(axis=1)"), c("m.log_softmax(x, axis=0)"), c("x.unsqueeze(axis=0)"),
+    c("x.topk(2, axis=0)"), c("x.argsort(axis=0)"), c("x.chunk(2, axis=1)"), c("x.unbind(axis=1)"),
+    c("x.index_select(axis=1, index=I([1, 3]))"), c("x.gather(axis=0, index=I([[2, 0, 1, 1]]))"),
+    c("x.logsumexp(axis=1)"), c("x.sort(axis=0)"), c("x.cumprod(axis=1)"),
     # truth values
     c("(x > 0).all(dim=1)"), c("m.any(x > 1, axis=0, keepdim=True)"), c("x.all()"),
     c("m.all(x > -5)"), c("(x > 0).any(1)"),
@@ -264,7 +267,7 @@ ERRORS = [
     "x.scatter_add(0, I([[0]]), x.double())", "x.index_select(0, I([[0]]))",
     "x.index_select(1, I([0.0]))", "x.masked_fill(I([[1, 0, 1, 0]]), 0.0)",
     "x.masked_fill(x > 0, I([1.0, 2.0]))", "x.split(0)", "x.split([1, 1])", "x.chunk(0)",
-    "x.repeat(2)", "x.roll((1, 2), 0)", "x.topk(5)", "x.cumsum()", "m.trace(x[0])",
+    "x.repeat(2)", "x.roll((1, 2), 0)", "x.topk(5)", "x.cumsum()", "x.logsumexp()", "m.trace(x[0])",
     "m.tril(x[0])", "m.diag(x[None])", "m.lerp(x, x.double(), 0.5)", "x[0].H", "x[0].mT",
     "m.einsum('ij,jk->ik', x, x)", "m.var(I([1, 2]))", "m.ones(2, dtype=m.long).unbind()[0]"
     ".unbind()",

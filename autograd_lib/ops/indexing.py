@@ -74,7 +74,7 @@ class GatherBackward0(Node):
         return (_scatter_add_any(zeros, self.dim, self.index, grad),)
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim=None, index=None, *, sparse_grad=False, axis=None):
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (``input[i][index[i][j]]`` for 1).
 
         >>> x = autograd_lib.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -83,7 +83,7 @@ def gather(input, dim, index, *, sparse_grad=False):
                 [4., 3.]])
     """
     x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     idx = _index_of(index, input, "gather", "int64")  # (int32 is accepted too, as in torch)
     _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
     data = x[_positions(idx, d)] if x.ndim else x.copy()
@@ -228,7 +228,7 @@ class IndexSelectBackward0(Node):
         return (zeros,)
 
 
-def index_select(input, dim, index):
+def index_select(input, dim=None, index=None, *, axis=None):
     """The slices of ``input`` along ``dim`` at the positions in ``index`` (a 1-D int tensor).
 
         >>> x = autograd_lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -237,7 +237,7 @@ def index_select(input, dim, index):
                 [6., 4.]])
     """
     x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     idx = index._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")

@@ -76,12 +76,12 @@ def split(tensor, split_size_or_sections, dim=0):
     return _pieces(tensor, d, sizes, SplitBackward0)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input, chunks, dim=0, *, axis=None):
     """At most ``chunks`` pieces of equal size (the last may be smaller) along ``dim``."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     size = -(-x.shape[d] // chunks)  # ceil
     return split(input, size if size else 1, d) if x.shape[d] else split(input, 0, d)
 
@@ -92,13 +92,13 @@ class UnbindBackward0(SelectBackward0):
     __slots__ = ()
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
     """The slices along ``dim``, that dimension removed: ``x.unbind(0)`` is ``(x[0], x[1], ...)``.
     """
     x = input._data
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     keys = [(slice(None),) * d + (i,) for i in range(x.shape[d])]
     return tuple(record_index(UnbindBackward0, input, x[k], k, True) for k in keys)
 

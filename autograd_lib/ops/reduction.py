@@ -144,7 +144,7 @@ class LogsumexpBackward0(_Reduction):
         return (self.spread(grad) * either.exp(x - self.spread(result)),)
 
 
-def logsumexp(input, dim, keepdim=False, *, axis=None):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None):
     """``log(sum(exp(x)))`` along ``dim``, computed without overflow (the max taken out first).
 
         >>> autograd_lib.tensor([1000.0, 1000.0]).logsumexp(0)
@@ -152,6 +152,8 @@ def logsumexp(input, dim, keepdim=False, *, axis=None):
     """
     x = input._data if input._data.dtype.kind == "f" else input._data.astype(np.float32)
     dim = dim if axis is None else axis
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     dims = normalize_dims(None if dim == () else dim, x.ndim)
     xp = xp_of(x)
     m = x.max(axis=dims, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)

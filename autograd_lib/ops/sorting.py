@@ -66,10 +66,10 @@ def sort(input, dim=-1, descending=False, *, stable=False, axis=None):
     return _pick(input, d, _order(x, d, descending), SortBackward0, sort_return)
 
 
-def argsort(input, dim=-1, descending=False, *, stable=False):
+def argsort(input, dim=-1, descending=False, *, stable=False, axis=None):
     """The indices that sort ``input`` along ``dim`` (``sort(...).indices``)."""
     x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     idx = _order(x, d, descending) if x.ndim else xp_of(x).zeros((), dtype=np.int64)
     return Tensor._make(idx.astype(np.int64, copy=False), False, None, input._dev)
 
@@ -80,7 +80,7 @@ class TopkBackward0(GatherBackward0):
     __slots__ = ()
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim``, in order, and
     their indices.
 
@@ -93,7 +93,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if x.ndim == 0:  # one element: as a 1-element vector
         values, indices = topk(input.reshape(1), k, 0, largest, sorted)
         return topk_return(values.reshape(()), indices.reshape(()))
-    (d,) = normalize_dims(dim, x.ndim)
+    (d,) = normalize_dims(dim if axis is None else axis, x.ndim)
     if not 0 <= k <= x.shape[d]:
         raise RuntimeError("selected index k out of range")
     idx = _order(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
