@@ -65,6 +65,8 @@ CASES = [
     c("m.einsum('...ij->...ji', x)", False, x=(2, 3, 4)),
     c("m.einsum('ij,ij->', [x, y])", False, x=(2, 3), y=(2, 3)),
     c("m.einsum('ij,jk,kl->il', x, y, z)", False, x=(2, 3), y=(3, 2), z=(2, 2)),
+    c("m.einsum('...ij,...jk->...ik', x, y)", False, x=(1, 2, 3), y=(4, 3, 2)),
+    c("m.einsum('ij,jk->ik', x, y)", False, x=(2, 1), y=(3, 2)),
     c("m.addmm(b, x, y)", x=(2, 4), y=(4, 3), b=(3,)),
     c("m.addmm(b, x, y, beta=0.5, alpha=2)", x=(2, 4), y=(4, 3), b=(2, 3)),
     c("x.addmm(y, z)", x=(2, 2), y=(2, 3), z=(3, 2)),

@@ -293,7 +293,9 @@ class EinsumBackward0(Node):
     def backward(self, grad, *operands):
         grads = []
         for i, need in enumerate(self.needs_input_grad):
-            grads.append(self._grad_of(i, grad, operands) if need else None)
+            # (an operand broadcast along a size-1 subscript: its gradient summed back)
+            g = self._grad_of(i, grad, operands) if need else None
+            grads.append(None if g is None else sum_to(g, tuple(operands[i].shape)))
         return tuple(grads)
 
     def _grad_of(self, i, grad, operands):
@@ -303,7 +305,8 @@ class EinsumBackward0(Node):
         unique = "".join(dict.fromkeys(spec))
         kept = "".join(c for c in unique if c in seen)
         terms = [self.out_spec] + [s for s, _ in others]
-        values = [grad] + [op for _, op in others]
+        values = [grad] + [either.expand_to(op, tuple(self.sizes[c] for c in s))
+                           for s, op in others]  # as the forward saw them (broadcast)
         g = _einsum_any(",".join(terms) + "->" + kept, values)
         if kept != unique:  # letters summed away in the forward: the gradient is copied along
             g = either.expand_to(g.reshape(tuple(self.sizes[c] if c in kept else 1
@@ -345,15 +348,18 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     specs, out_spec = _einsum_specs(equation, [t.shape for t in operands])
-    sizes = {}
+    sizes = {}  # each subscript's size; one of size 1 is broadcast to the others' size
     for j, (spec, t) in enumerate(zip(specs, operands)):
         for c, n in zip(spec, t.shape):
-            if sizes.setdefault(c, n) != n:
+            seen = sizes.setdefault(c, n)
+            if n != seen and 1 not in (n, seen):
                 raise RuntimeError(
                     f"einsum(): subscript {c} has size {n} for operand {j} which does not "
-                    f"broadcast with previously seen size {sizes[c]}")
-    arrays = [t._data for t in operands]
-    xp = xp_of(arrays[0])
+                    f"broadcast with previously seen size {seen}")
+            sizes[c] = max(n, seen)
+    xp = xp_of(operands[0]._data)
+    arrays = [xp.broadcast_to(t._data, tuple(sizes[c] for c in spec))
+              for spec, t in zip(specs, operands)]
     data = xp.einsum(",".join(specs) + "->" + out_spec, *arrays)
     if xp is np and isinstance(data, np.ndarray) and data.ndim == 0:
         data = data[()]
