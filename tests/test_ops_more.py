@@ -55,7 +55,9 @@ CASES = [
     c("x.split(2)", x=(5, 3)), c("x.split([1, 2], dim=1)", x=(2, 3)), c("x.chunk(3, 1)", x=(2, 5)),
     c("m.chunk(x, 2)"), c("x.unbind(1)"), c("m.unbind(x)"),
     c("x.repeat(2, 1, 3)", x=(2, 3)), c("x.repeat(2, 2)", x=(2, 3)), c("x.tile((2,))", x=(2, 3)),
-    c("x.flip(0, 1)"), c("m.flip(x, [1])"), c("x.roll(1)"), c("x.roll((1, -1), (0, 1))"),
+    c("x.flip(0, 1)"), c("m.flip(x, [1])"), c("x.flip(dims=(0,))"), c("x.tile(2, 2)"),
+    c("m.tile(x, dims=(2,))"), c("x.roll(1)"), c("x.roll((1, -1), (0, 1))"),
+    c("x.roll(shifts=1, dims=0)"),
     c("m.roll(x, 2, 1)"),
     # linear algebra
     c("m.einsum('ij,jk->ik', x, y)", False, x=(2, 3), y=(3, 4)),

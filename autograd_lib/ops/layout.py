@@ -137,9 +137,9 @@ def repeat(input, *sizes):
     return record_op(RepeatBackward0, (input,), _out(input, data), shape=x.shape, repeats=sizes)
 
 
-def tile(input, dims):
+def tile(input, *sizes, dims=None):
     """``repeat``, with fewer repeats than dimensions allowed (the first ones are 1)."""
-    dims = _sizes((dims,)) if isinstance(dims, (tuple, list)) else (int(dims),)
+    dims = _sizes(sizes if dims is None else (dims,))
     return repeat(input, *((1,) * (input._data.ndim - len(dims)) + tuple(dims)))
 
 
@@ -157,9 +157,10 @@ class FlipBackward0(Node):
         return (xp_of(grad).flip(grad, self.dims) if self.dims else grad,)
 
 
-def flip(input, *dims):
+def flip(input, *sizes, dims=None):
     """The elements in reverse order along each of ``dims`` (a copy, as PyTorch's)."""
-    dims = normalize_dims(_sizes(dims), input._data.ndim) if _sizes(dims) else ()
+    dims = _sizes(sizes if dims is None else (dims,))
+    dims = normalize_dims(dims, input._data.ndim) if dims else ()
     x = input._data
     data = xp_of(x).flip(x, dims).copy() if dims else x.copy()
     return record_op(FlipBackward0, (input,), _out(input, data), dims=dims)
