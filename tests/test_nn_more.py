@@ -362,9 +362,11 @@ def test_activation_arguments_like_torch():
     "F.mse_loss(x, y)", "F.mse_loss(x, y, reduction='none')", "F.cross_entropy(x, i)",
     "F.nll_loss(x.log_softmax(1), i)", "F.binary_cross_entropy(x.sigmoid(), y)",
     "F.binary_cross_entropy_with_logits(x, y)", "m.nn.BCEWithLogitsLoss()(x, y)",
+    "F.gelu(x)", "F.gelu(x, approximate='tanh')", "F.silu(x)", "F.softplus(x)",
+    "F.leaky_relu(x, 0.2)", "F.layer_norm(x, (3,))", "F.embedding(i // 2, x)",
 ])
-def test_loss_grad_fn_is_named_as_in_torch(expr):
-    """``print(loss)`` and ``loss.grad_fn`` show PyTorch's node names."""
+def test_grad_fn_is_named_as_in_torch(expr):
+    """``print(loss)`` and ``loss.grad_fn`` show PyTorch's node names (and values)."""
     def run(m):
         x = m.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]], requires_grad=True)
         y = m.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])

@@ -369,24 +369,86 @@ def gelu(input, approximate="none"):
     >>> F.gelu(autograd_lib.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
-    if approximate == "none":
-        return input * 0.5 * (1 + _Erf.apply(input * (1 / math.sqrt(2))))
-    if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input**3)
-        return 0.5 * input * (1 + inner.tanh())
-    raise RuntimeError("approximate argument must be either none or tanh.")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _Gelu.apply(input, approximate)
+
+
+_KAPPA = 0.044715  # the tanh approximation's x³ coefficient
+_BETA = math.sqrt(2 / math.pi)
+
+
+@functools.partial(_named_like_pytorch, name="GeluBackward0")
+class _Gelu(Function):
+    """GELU and its derivative, as PyTorch computes them.
+
+    exact:  y = x Φ(x),  dy/dx = Φ(x) + x φ(x)      (φ the normal density exp(-x²/2)/sqrt(2 pi))
+    tanh:   y = x (1 + t) / 2 with t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x³),
+            dy/dx = (1 + t) / 2 + x / 2 (1 - t²) sqrt(2/pi) (1 + 3 * 0.044715 x²)
+    """
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "none":
+            return x * 0.5 * (1 + _Erf.apply(x * (1 / math.sqrt(2))))
+        return 0.5 * x * (1 + (_BETA * (x + _KAPPA * x**3)).tanh())
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "none":
+            cdf = 0.5 * (1 + _Erf.apply(x * (1 / math.sqrt(2))))
+            pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+            return grad_output * (cdf + x * pdf), None
+        t = (_BETA * (x + _KAPPA * x**3)).tanh()
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _BETA * (1 + 3 * _KAPPA * x * x)
+        return grad_output * slope, None
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` where x > 0, ``negative_slope * x`` elsewhere: a ReLU that lets a little through."""
-    result = autograd_lib.where(input > 0, input, input * negative_slope)
+    result = _LeakyRelu.apply(input, negative_slope)
     return input.copy_(result) if inplace else result
+
+
+@functools.partial(_named_like_pytorch, name="LeakyReluBackward0")
+class _LeakyRelu(Function):
+    """y = x if x > 0 else slope * x;  dy/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return autograd_lib.where(x > 0, x, x * ctx.slope)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return autograd_lib.where(x > 0, grad_output, grad_output * ctx.slope), None
 
 
 def silu(input, inplace=False):
     """SiLU (swish): ``x * sigmoid(x)``."""
-    result = input * input.sigmoid()
+    result = _Silu.apply(input)
     return input.copy_(result) if inplace else result
+
+
+@functools.partial(_named_like_pytorch, name="SiluBackward0")
+class _Silu(Function):
+    """y = x s with s = sigmoid(x);  dy/dx = s (1 + x (1 - s))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x.sigmoid()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return grad_output * s * (1 + x * (1 - s))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -396,9 +458,29 @@ def softplus(input, beta=1.0, threshold=20.0):
     >>> F.softplus(autograd_lib.tensor([-1.0, 0.0, 30.0]))
     tensor([ 0.3133,  0.6931, 30.0000])
     """
-    scaled = input * beta
-    smooth = _Log1p.apply(scaled.clamp(max=threshold).exp()) / beta
-    return autograd_lib.where(scaled > threshold, input, smooth)
+    return _Softplus.apply(input, beta, threshold)
+
+
+@functools.partial(_named_like_pytorch, name="SoftplusBackward0")
+class _Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta (x above the threshold);  dy/dx = sigmoid(beta x)
+    (1 above the threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        scaled = x * beta
+        smooth = _Log1p.apply(scaled.clamp(max=threshold).exp()) / beta
+        return autograd_lib.where(scaled > threshold, x, smooth)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        scaled = x * ctx.beta
+        grad = autograd_lib.where(scaled > ctx.threshold, grad_output,
+                                  grad_output * scaled.sigmoid())
+        return grad, None, None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,16 +522,54 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of "
             f"size{list(input.shape)}"
         )
-    dims = tuple(range(-n, 0))
-    mean = input.mean(dims, keepdim=True)
-    centred = input - mean
-    variance = (centred * centred).mean(dims, keepdim=True)
-    output = centred / (variance + eps).sqrt()
-    if weight is not None:
-        output = output * weight
-    if bias is not None:
-        output = output + bias
-    return output
+    return _LayerNorm.apply(input, n, weight, bias, eps)
+
+
+def _normalized(x, dims, eps):
+    """(x - mean) / sqrt(variance + eps) over ``dims``, and 1 / sqrt(variance + eps)."""
+    centred = x - x.mean(dims, keepdim=True)
+    rstd = 1 / ((centred * centred).mean(dims, keepdim=True) + eps).sqrt()
+    return centred * rstd, rstd
+
+
+@functools.partial(_named_like_pytorch, name="NativeLayerNormBackward0")
+class _LayerNorm(Function):
+    """LayerNorm over the last ``n`` dimensions and its gradients. With x̂ the normalised input,
+    r = 1 / sqrt(variance + eps) and ĝ = grad * weight:
+
+        d/dx      = r * (ĝ - mean(ĝ) - x̂ * mean(ĝ * x̂))     (means over the normalised dims)
+        d/dweight = sum of grad * x̂ over the other dims;   d/dbias = sum of grad over them
+    """
+
+    @staticmethod
+    def forward(ctx, x, n, weight, bias, eps):
+        ctx.save_for_backward(x, weight)
+        ctx.dims, ctx.eps = tuple(range(-n, 0)), eps
+        ctx.batch_dims = tuple(range(x.dim() - n))
+        output, _ = _normalized(x, ctx.dims, eps)
+        if weight is not None:
+            output = output * weight
+        if bias is not None:
+            output = output + bias
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight = ctx.saved_tensors
+        x_hat, rstd = _normalized(x, ctx.dims, ctx.eps)
+        g = grad_output if weight is None else grad_output * weight
+        grad_x = rstd * (g - g.mean(ctx.dims, keepdim=True)
+                         - x_hat * (g * x_hat).mean(ctx.dims, keepdim=True))
+        grad_weight = grad_bias = None
+        if weight is not None:
+            grad_weight = _sum_over(grad_output * x_hat, ctx.batch_dims)
+        if ctx.needs_input_grad[3]:
+            grad_bias = _sum_over(grad_output, ctx.batch_dims)
+        return grad_x, None, grad_weight, grad_bias, None
+
+
+def _sum_over(t, dims):
+    return t.sum(dims) if dims else t
 
 
 def embedding(input, weight, padding_idx=None):
@@ -463,14 +583,31 @@ def embedding(input, weight, padding_idx=None):
     num_embeddings = weight.shape[0]
     if bool(((input < -num_embeddings) | (input >= num_embeddings)).sum()):
         raise IndexError("index out of range in self")
-    output = weight[input]
-    if padding_idx is not None:
-        if padding_idx < 0:
-            padding_idx += num_embeddings
-        # The same values, but the looked-up padding rows are cut from the graph.
-        is_padding = (input == padding_idx).unsqueeze(-1)
-        output = autograd_lib.where(is_padding, output.detach(), output)
-    return output
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num_embeddings
+    return _Embedding.apply(weight, input, padding_idx)
+
+
+@functools.partial(_named_like_pytorch, name="EmbeddingBackward0")
+class _Embedding(Function):
+    """weight[indices]; its gradient adds each looked-up row's gradient into that row of a
+    zero matrix (a row looked up twice gets both), except the ``padding_idx`` row."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        ctx.save_for_backward(indices)
+        ctx.num_embeddings, ctx.padding_idx = weight.shape[0], padding_idx
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (indices,) = ctx.saved_tensors
+        flat = indices.reshape(-1)
+        rows = grad_output.reshape(flat.numel(), grad_output.shape[-1])
+        if ctx.padding_idx is not None:
+            rows = rows * (flat != ctx.padding_idx).unsqueeze(-1).to(rows.dtype)
+        grad_weight = rows.new_zeros((ctx.num_embeddings, rows.shape[1]))
+        return grad_weight.index_add(0, flat, rows), None, None
 
 
 def one_hot(tensor, num_classes=-1):
