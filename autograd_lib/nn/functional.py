@@ -1,10 +1,14 @@
 """nn.functional: the layers' computations as plain functions (no parameters stored).
 
 ``import autograd_lib.nn.functional as F`` then ``F.relu(x)``, ``F.cross_entropy(logits, y)``.
-Each function is a few tensor operations, so autograd differentiates it for free. Three small
-``Function``s define a backward of their own: ``_Erf`` and ``_Log1p`` (NumPy's log1p, and erf,
-which NumPy lacks, as single operations) and ``_BinaryCrossEntropy`` (PyTorch's finite gradient
-where the probability is exactly 0 or 1).
+
+Some functions are a few tensor operations, and autograd differentiates them for free
+(``linear``, ``dropout``, ``softmax`` ...). The ones PyTorch computes as one operation of its
+own (the losses, ``gelu``, ``silu``, ``softplus``, ``leaky_relu``, ``layer_norm``,
+``embedding``) are one ``autograd.Function`` here too, whose node carries PyTorch's name, so
+``print(loss)`` shows ``grad_fn=<MseLossBackward0>`` as in PyTorch. Each writes its derivative
+next to its forward, with tensor operations, so it can be differentiated again. ``_Erf`` and
+``_Log1p`` are erf (which NumPy lacks) and log1p as single operations.
 """
 
 import functools
