@@ -17,9 +17,15 @@ constant of the graph.
 import numpy as np
 
 from ..autograd.graph import Node
+from ..backend import device_of
 from ..tensor import Tensor
 from ._common import as_tensor, data_of, normalize_dims, record_op, xp_of
 from .shape import index_put_zeros
+
+
+def _index_tensor(array):
+    """A saved index (or mask) array as the tensor ``grad_fn._saved_index`` shows."""
+    return Tensor._make(array, False, None, device_of(array))
 
 
 def _positions(index, d):
@@ -61,13 +67,22 @@ def _like(array_or_tensor, data):
     return data
 
 
+class _Indexed(Node):
+    """A node of an op that reads or writes along dimension ``dim`` at the positions of
+    ``index`` (an array, a constant of the graph), shown as ``_saved_dim``, ``_saved_index``."""
+
+    __slots__ = ("dim", "index")
+    _saved_dim = property(lambda self: self.dim)
+    _saved_index = property(lambda self: _index_tensor(self.index))
+
+
 # -- gather and scatter_add: one is the other's gradient ---------------------------------------
 
 
-class GatherBackward0(Node):
+class GatherBackward0(_Indexed):
     """z = x.gather(d, index):  dx = zeros with each dz added where it was read."""
 
-    __slots__ = ("dim", "index", "shape")
+    __slots__ = ("shape",)
 
     def backward(self, grad):
         zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=data_of(grad).dtype))
@@ -112,10 +127,10 @@ def _src_grad(grad, d, idx, src_shape):
     return out
 
 
-class ScatterAddBackward0(Node):
+class ScatterAddBackward0(_Indexed):
     """z = x.scatter_add(d, index, src):  dx = dz,  dsrc = dz.gather(d, index)."""
 
-    __slots__ = ("dim", "index", "src_shape")
+    __slots__ = ("src_shape",)
 
     def backward(self, grad):
         need_x, need_src = self.needs_input_grad
@@ -140,11 +155,11 @@ def _scatter_add_any(x, d, idx, src):
 # -- scatter: write, rather than add --------------------------------------------------------------
 
 
-class ScatterBackward0(Node):
+class ScatterBackward0(_Indexed):
     """z = x.scatter(d, index, src):  dx = dz with zeros where src was written,
     dsrc = dz.gather(d, index)."""
 
-    __slots__ = ("dim", "index", "src_shape")
+    __slots__ = ("src_shape",)
 
     def backward(self, grad):
         need_x, need_src = self.needs_input_grad
@@ -152,10 +167,10 @@ class ScatterBackward0(Node):
                 _src_grad(grad, self.dim, self.index, self.src_shape) if need_src else None)
 
 
-class ScatterBackward1(Node):
+class ScatterBackward1(_Indexed):
     """z = x.scatter(d, index, value):  dx = dz with zeros where the value was written."""
 
-    __slots__ = ("dim", "index")
+    __slots__ = ()
 
     def backward(self, grad):
         return (_scatter_any(grad, self.dim, self.index, 0.0),)
@@ -214,10 +229,11 @@ def _along(d, idx):
     return (slice(None),) * d + (idx,)
 
 
-class IndexSelectBackward0(Node):
+class IndexSelectBackward0(_Indexed):
     """z = x.index_select(d, index):  dx = zeros with each slice of dz added where it was read."""
 
-    __slots__ = ("dim", "index", "shape")
+    __slots__ = ("shape",)
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=data_of(grad).dtype))
@@ -250,11 +266,12 @@ def index_select(input, dim=None, index=None, *, axis=None):
     return record_op(IndexSelectBackward0, (input,), out, dim=d, index=idx, shape=x.shape)
 
 
-class IndexAddBackward0(Node):
+class IndexAddBackward0(_Indexed):
     """z = x.index_add(d, index, source, alpha):  dx = dz,
     dsource = alpha * dz.index_select(d, index)."""
 
-    __slots__ = ("dim", "index", "alpha")
+    __slots__ = ("alpha",)
+    _saved_alpha = property(lambda self: self.alpha)
 
     def backward(self, grad):
         need_x, need_source = self.needs_input_grad
@@ -290,6 +307,7 @@ class MaskedFillBackward0(Node):
     """z = x.masked_fill(mask, number):  dx = dz with zeros where mask is True."""
 
     __slots__ = ("mask",)
+    _saved_mask = property(lambda self: _index_tensor(self.mask))
 
     def backward(self, grad):
         return (_zero_where(self.mask, grad), None)
@@ -300,6 +318,7 @@ class MaskedFillBackward1(Node):
     True,  dvalue = the sum of dz where mask is True."""
 
     __slots__ = ("mask",)
+    _saved_mask = property(lambda self: _index_tensor(self.mask))
 
     def backward(self, grad):
         need_x, _, need_value = self.needs_input_grad

@@ -111,6 +111,8 @@ class RepeatBackward0(Node):
     r1 x s1 ..., summed over the r's; leading repeats add dimensions, summed too)."""
 
     __slots__ = ("shape", "repeats")
+    _saved_repeats = property(lambda self: self.repeats)
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
     def backward(self, grad):
         lead = len(self.repeats) - len(self.shape)
@@ -150,6 +152,7 @@ class FlipBackward0(Node):
     """z = x.flip(dims):  dx = dz.flip(dims)  (flipped back)."""
 
     __slots__ = ("dims",)
+    _saved_dims = property(lambda self: self.dims)
 
     def backward(self, grad):
         if isinstance(grad, Tensor):
@@ -170,6 +173,8 @@ class RollBackward0(Node):
     """z = x.roll(shifts, dims):  dx = dz.roll(-shifts, dims)  (rolled back)."""
 
     __slots__ = ("shifts", "dims")
+    _saved_dims = property(lambda self: self.dims or ())
+    _saved_shifts = property(lambda self: self.shifts)
 
     def backward(self, grad):
         back = tuple(-s for s in self.shifts)

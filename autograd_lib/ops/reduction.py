@@ -139,6 +139,8 @@ class LogsumexpBackward0(_Reduction):
 
     __slots__ = ()
     _saved_names = ("self", "result")
+    _saved_dim = property(lambda self: self.dims)
+    _saved_keepdim = property(lambda self: self.keepdim)
 
     def backward(self, grad, x, result):
         return (self.spread(grad) * either.exp(x - self.spread(result)),)
@@ -182,6 +184,8 @@ class VarBackward0(_Reduction):
 
     __slots__ = ("denominator",)
     _saved_names = ("self",)
+    _saved_dim = property(lambda self: self.dims)
+    _saved_keepdim = property(lambda self: self.keepdim)
 
     def backward(self, grad, x):
         centered = x - x.mean(axis=self.dims, keepdims=True)
@@ -193,6 +197,8 @@ class StdBackward0(_Reduction):
 
     __slots__ = ("denominator",)
     _saved_names = ("self", "result")
+    _saved_dim = property(lambda self: self.dims)
+    _saved_keepdim = property(lambda self: self.keepdim)
 
     def backward(self, grad, x, result):
         centered = x - x.mean(axis=self.dims, keepdims=True)

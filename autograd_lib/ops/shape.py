@@ -111,6 +111,8 @@ class TransposeBackward0(Node):
     """z = x.transpose(d0, d1):  dx = dz.transpose(d0, d1)  (swap the two dimensions back)."""
 
     __slots__ = ("dims",)
+    _saved_dim0 = property(lambda self: self.dims[0])
+    _saved_dim1 = property(lambda self: self.dims[1])
 
     def backward(self, grad):
         return (grad.swapaxes(*self.dims),)
@@ -488,6 +490,7 @@ class CatBackward0(Node):
     """z = cat([x1, x2, ...], dim):  dx_i = the slice of dz along dim where x_i went."""
 
     __slots__ = ("dim", "sizes")
+    _saved_dim = property(lambda self: self.dim)
 
     def backward(self, grad):
         grads, start = [], 0

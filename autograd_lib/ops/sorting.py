@@ -10,7 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._common import normalize_dims, record_op, xp_of
-from .indexing import GatherBackward0
+from .indexing import GatherBackward0, _index_tensor
 from .reduction import _ReturnType
 
 
@@ -48,6 +48,8 @@ class SortBackward0(GatherBackward0):
     """(y, indices) = x.sort(d):   dx = zeros with each dy put back where it came from."""
 
     __slots__ = ()
+    _saved_indices = property(lambda self: _index_tensor(self.index))
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
 
 def sort(input, dim=-1, descending=False, *, stable=False, axis=None):
@@ -78,6 +80,8 @@ class TopkBackward0(GatherBackward0):
     """(y, indices) = x.topk(k, d):   dx = zeros with each dy put back where it came from."""
 
     __slots__ = ()
+    _saved_indices = property(lambda self: _index_tensor(self.index))
+    _saved_self_sym_sizes = property(lambda self: self.shape)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):
