@@ -374,3 +374,27 @@ def test_grad_fn_is_named_as_in_torch(expr):
         loss = eval(expr, {"m": m, "F": m.nn.functional, "x": x, "y": y, "i": i})
         return str(loss).replace("autograd_lib", "torch"), type(loss.grad_fn).__name__
     assert run(ag) == run(torch)
+
+
+def test_embedding_from_pretrained_like_torch():
+    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
+    for kwargs in [{}, {"freeze": False, "padding_idx": 0}]:
+        out = []
+        for m in (torch, ag):
+            emb = m.nn.Embedding.from_pretrained(m.tensor(vectors), **kwargs)
+            looked_up = emb(m.tensor([2, 0]))
+            out.append((repr(emb), emb.weight.requires_grad, repr(emb.weight).replace(
+                "autograd_lib", "torch"), looked_up.tolist()))
+        assert out[1] == out[0]
+    for m in (torch, ag):
+        with pytest.raises(AssertionError, match="expected to be 2-dimensional"):
+            m.nn.Embedding.from_pretrained(m.ones(3))
+
+
+@pytest.mark.parametrize("option", [dict(max_norm=1.0), dict(scale_grad_by_freq=True),
+                                    dict(sparse=True)])
+def test_embedding_options_it_lacks_are_refused(option):
+    with pytest.raises(NotImplementedError, match=f"does not support {next(iter(option))}="):
+        ag.nn.Embedding(3, 2, **option)
+    with pytest.raises(NotImplementedError):
+        ag.nn.functional.embedding(ag.tensor([0]), ag.ones(3, 2), **option)

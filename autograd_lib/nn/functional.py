@@ -576,7 +576,20 @@ def _sum_over(t, dims):
     return t.sum(dims) if dims else t
 
 
-def embedding(input, weight, padding_idx=None):
+def _unsupported_embedding_options(max_norm, scale_grad_by_freq, sparse):
+    """Embedding's options that autograd_lib does not have: refused, not ignored."""
+    for name, value, default in (("max_norm", max_norm, None),
+                                 ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                 ("sparse", sparse, False)):
+        if value != default:
+            raise NotImplementedError(
+                f"autograd_lib's embedding does not support {name}={value!r}; leave it at "
+                f"{default!r}."
+            )
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
     """Look up rows of ``weight``: ``weight[input]``, one row per index, for any shape of
     ``input``. The row ``padding_idx`` gets no gradient (it stays what it is).
 
@@ -584,6 +597,7 @@ def embedding(input, weight, padding_idx=None):
     tensor([[4., 5.],
             [0., 1.]])
     """
+    _unsupported_embedding_options(max_norm, scale_grad_by_freq, sparse)
     num_embeddings = weight.shape[0]
     if bool(((input < -num_embeddings) | (input >= num_embeddings)).sum()):
         raise IndexError("index out of range in self")
