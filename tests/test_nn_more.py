@@ -398,3 +398,14 @@ def test_embedding_options_it_lacks_are_refused(option):
         ag.nn.Embedding(3, 2, **option)
     with pytest.raises(NotImplementedError):
         ag.nn.functional.embedding(ag.tensor([0]), ag.ones(3, 2), **option)
+
+
+def test_lazy_linear_materializes_where_to_put_it(device):
+    """Moved or cast before its first call, a lazy layer gets its numbers there (as torch's)."""
+    for m in (torch, ag):
+        layer = m.nn.LazyLinear(3).double()
+        assert layer(m.ones(2, 4, dtype=m.float64)).dtype == m.float64
+        assert layer.weight.dtype == layer.bias.dtype == m.float64
+    layer = ag.nn.LazyLinear(3, bias=False).to(device)
+    out = layer(ag.ones(2, 4, device=device))
+    assert out.device == layer.weight.device == ag.device(device) and layer.bias is None

@@ -79,9 +79,11 @@ class LazyLinear(Linear):
         Module.__init__(self)
         self.in_features = 0
         self.out_features = out_features
-        self._factory = dict(device=device, dtype=dtype)
-        self.weight = UninitializedParameter()
-        self.bias = UninitializedParameter() if bias else None
+        self.weight = UninitializedParameter(autograd_lib.empty(0, device=device, dtype=dtype))
+        if bias:
+            self.bias = UninitializedParameter(autograd_lib.empty(0, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
 
     def reset_parameters(self):
         if self.in_features != 0:
@@ -89,10 +91,9 @@ class LazyLinear(Linear):
 
     def forward(self, input):
         self.in_features = input.shape[-1]
-        self.weight.materialize((self.out_features, self.in_features), **self._factory)
+        self.weight.materialize((self.out_features, self.in_features))  # where .to() put it
         if self.bias is not None:
-            self.bias.materialize((self.out_features,), **self._factory)
+            self.bias.materialize((self.out_features,))
         self.reset_parameters()
-        del self._factory
         self.__class__ = Linear  # from now on an ordinary Linear
         return Linear.forward(self, input)

@@ -66,6 +66,8 @@ class UninitializedParameter(Parameter):
         )
 
     def materialize(self, shape, device=None, dtype=None):
-        """Become a ``Parameter`` of ``shape`` (uninitialised values: the layer fills them)."""
-        self.data = autograd_lib.empty(shape, device=device, dtype=dtype)
+        """Become a ``Parameter`` of ``shape`` (uninitialised values: the layer fills them), on
+        its own device and of its own dtype unless ``device``/``dtype`` say otherwise."""
+        self.data = autograd_lib.empty(shape, device=device or self.device,
+                                       dtype=dtype or self.dtype)
         self.__class__ = Parameter
