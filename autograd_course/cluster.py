@@ -15,6 +15,7 @@ after ``distributed.scheduler.allowed-failures`` tries (Dask's default: 3) and r
 [1024]
 """
 
+import asyncio
 import contextlib
 import importlib.util
 import logging
@@ -84,7 +85,7 @@ def finished(futures):
         for future in batch:
             try:
                 done.append((future, future.result()))
-            except Exception as e:
+            except (Exception, asyncio.CancelledError) as e:  # (not an Exception)
                 done.append((future, e))
         yield done
 

@@ -66,6 +66,7 @@ GRADER_ERRORS = {
 }
 TRUNCATED = "[output truncated by the grader"
 LOG_DIR = "grading-logs"
+SAVE_EVERY, SAVE_AFTER = 10, 30  # results saved into the gradebook at a time, at most; seconds
 _SAFE = re.compile(r"[^A-Za-z0-9_.@+-]")
 
 EXAMPLES = """\
@@ -862,15 +863,22 @@ def cmd_grade(args):
                        for s in todo}
             progress = Progress(len(todo))
             progress.update()
+            # Saved in batches (each an nbgrader run, which costs a second or so to start): of
+            # a tenth of the submissions, up to SAVE_EVERY, or what came in SAVE_AFTER seconds.
+            batch, last, every = [], time.monotonic(), max(1, min(SAVE_EVERY, len(todo) // 10))
             try:
                 for finished in cluster.finished(futures):  # all that finished meanwhile
-                    batch = [_received(futures[f], value) for f, value in finished]
-                    for r, _, _ in batch:
-                        progress.update(r)
-                    results += _save(course, lesson, batch, work / f"batch-{len(results)}",
-                                     log_dir, merge_log)
+                    for future, value in finished:
+                        batch.append(_received(futures[future], value))
+                        progress.update(batch[-1][0])
+                    if len(batch) >= every or len(results) + len(batch) == len(todo) or \
+                            time.monotonic() - last > SAVE_AFTER:
+                        results += _save(course, lesson, batch, work / f"batch-{len(results)}",
+                                         log_dir, merge_log)
+                        batch, last = [], time.monotonic()
             except KeyboardInterrupt:
                 interrupted = True
+                results += _save(course, lesson, batch, work / "last", log_dir, merge_log)
                 print("\nInterrupted: what is graded is saved; run the same command again to "
                       "grade the rest.", file=sys.stderr)
             except GradebookUnreachable as e:
