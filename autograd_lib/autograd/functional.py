@@ -85,6 +85,33 @@ def _check_v(v, refs, refs_tuple):
             )
 
 
+def _call(func, inputs, create_graph, strict, fn):
+    """``func`` called on fresh copies of ``inputs``: ``(was inputs a tuple, the copies, was the
+    output a tuple, the outputs)``, the outputs checked (``strict``)."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _fresh(inputs, create_graph)
+    out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", fn)
+    _check_outputs(outputs, strict)
+    return in_tuple, inputs, out_tuple, outputs
+
+
+def _inputs_and_v(inputs, v, create_graph, fn):
+    """For the products with ``v`` in input space (``jvp``, ``vhp``, ``hvp``): the inputs, fresh,
+    and ``v`` checked against them (``None`` only for one input of one element)."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _fresh(inputs, create_graph)
+    if v is None:
+        if len(inputs) != 1 or inputs[0].nelement() != 1:
+            raise RuntimeError(
+                "The vector v can only be None if the input to the user-provided function is a "
+                "single Tensor with a single element."
+            )
+    else:
+        _, v = _as_tuple(v, "v", fn)
+        _check_v(v, inputs, in_tuple)
+    return in_tuple, inputs, v
+
+
 def _check_outputs(outputs, strict):
     if strict:
         for i, out in enumerate(outputs):
@@ -146,11 +173,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     tensor([1., 1.])
     """
     with grad_mode.enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _fresh(inputs, create_graph)
-        out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
-                                       "vjp")
-        _check_outputs(outputs, strict)
+        in_tuple, inputs, out_tuple, outputs = _call(func, inputs, create_graph, strict, "vjp")
         if v is None:
             _scalar_output(outputs, "vector v")
         else:
@@ -172,17 +195,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     tensor([2., 4.])
     """
     with grad_mode.enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _fresh(inputs, create_graph)
-        if v is None:
-            if len(inputs) != 1 or inputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function "
-                    "is a single Tensor with a single element."
-                )
-        else:
-            _, v = _as_tuple(v, "v", "jvp")
-            _check_v(v, inputs, in_tuple)
+        in_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, "jvp")
         out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
                                        "jvp")
         _check_outputs(outputs, strict)
@@ -247,11 +260,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             "supported together. Please either set `strict=False` or `vectorize=False`."
         )
     with grad_mode.enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _fresh(inputs, create_graph)
-        out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
-                                       "jacobian")
-        _check_outputs(outputs, strict)
+        in_tuple, inputs, out_tuple, outputs = _call(func, inputs, create_graph, strict, "jacobian")
         jac = []
         for i, out in enumerate(outputs):
             rows = [[] for _ in inputs]  # rows[j]: d out.flat[k] / d inputs[j], k = 0, 1, ...
@@ -326,17 +335,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 def _vector_hessian(func, inputs, v, create_graph, strict, fn):
     """``(func(*inputs), v^T H)``; ``H`` is symmetric, so this is also ``H v``."""
     with grad_mode.enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-        inputs = _fresh(inputs, create_graph)
-        if v is None:
-            if len(inputs) != 1 or inputs[0].nelement() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function "
-                    "is a single Tensor with a single element."
-                )
-        else:
-            _, v = _as_tuple(v, "v", fn)
-            _check_v(v, inputs, in_tuple)
+        in_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, fn)
         out = _scalar_function(func, fn, strict)(*inputs)
         jac = _grad((out,), inputs, create_graph=True)
         jac = _zeros_for_missing(

@@ -347,9 +347,10 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
 
     >>> import autograd_lib as torch
     >>> from autograd_lib.func import jacfwd
-    >>> jacfwd(lambda x: x ** 2)(torch.tensor([1.0, 2.0]))
-    tensor([[2., 0.],
-            [0., 4.]])
+    >>> jacfwd(torch.outer, argnums=1)(torch.tensor([1.0, 2.0]), torch.tensor([3.0]))
+    tensor([[[1.]],
+    <BLANKLINE>
+            [[2.]]])
     """
 
     @functools.wraps(func)
