@@ -62,3 +62,32 @@ def test_gradcheck_can_return_false_instead(device):
     x = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, device=device, requires_grad=True)
     assert ag.autograd.gradcheck(doubled_gradient, (x,), raise_exception=False) is False
     assert ag.autograd.gradcheck(lambda t: t * 3, (x,), raise_exception=False) is True
+
+
+@pytest.mark.parametrize("fn", [lambda t: t * 2, lambda t: t.relu() + 1, lambda t: (t * t).sum()],
+                         ids=["linear", "piecewise linear", "quadratic"])
+def test_gradgradcheck_passes_where_the_first_derivative_is_constant(fn, device):
+    """As torch's: the first derivative is also checked against the output gradients ``v``,
+    so a function whose first derivative does not depend on ``x`` passes (it used to raise)."""
+    x = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, device=device, requires_grad=True)
+    assert ag.autograd.gradgradcheck(fn, (x,)) is True
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative(device):
+    """A Function whose backward is right but not differentiable in ``x`` (it uses
+    ``x.detach()``): its first derivative passes gradcheck, its second fails gradgradcheck."""
+
+    class Cube(ag.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x.detach() ** 2
+
+    x = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, device=device, requires_grad=True)
+    assert ag.autograd.gradcheck(Cube.apply, (x,)) is True
+    assert ag.autograd.gradgradcheck(Cube.apply, (x,), raise_exception=False) is False

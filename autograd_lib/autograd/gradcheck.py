@@ -57,6 +57,8 @@ def _analytical(fn, inputs, i, out_index):
     out = _outputs(fn, inputs)[out_index]
     n_in, n_out = inputs[i].numel(), out.numel()
     jac = np.zeros((n_in, n_out))
+    if not out.requires_grad:  # the output does not depend on any input: all zeros
+        return jac
     for k in range(n_out):
         seed = np.zeros(n_out)
         seed[k] = 1.0
@@ -117,24 +119,30 @@ def _show(jac):
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True):
-    """Check second derivatives: gradcheck of the function x -> grad(fn(x), x, v)."""
+                  raise_exception=True, **_ignored):
+    """Check second derivatives: ``gradcheck`` of the first derivative
+    ``(x, v) -> grad(fn(x), x, v, create_graph=True)``, with respect to the inputs ``x`` and to
+    the output gradients ``v`` (random unless given), as PyTorch's ``gradgradcheck`` does.
+    """
     from . import grad
 
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = [
-            Tensor._make(rng.standard_normal(o._data.shape).astype(o._data.dtype)) for o in outs
+            Tensor._make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).to(
+                device=o._dev) for o in _outputs(fn, inputs)
         ]
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else grad_outputs
+    grad_outputs = tuple(v.detach().requires_grad_(True) for v in grad_outputs)
+    n = len(inputs)
 
-    def first_derivative(*xs):
-        ys = _outputs(fn, xs)
+    def first_derivative(*args):
+        xs, vs = args[:n], args[n:]
         d_inputs = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
-        return grad(ys, d_inputs, grad_outputs, create_graph=True, allow_unused=True)
+        grads = grad(_outputs(fn, xs), d_inputs, vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
 
-    del diff_inputs
-    return gradcheck(first_derivative, inputs, eps=eps, atol=atol, rtol=rtol,
+    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
