@@ -516,3 +516,11 @@ def test_leaf_gradients_never_alias_each_other_or_the_graph():
     (x * y).sum().backward()  # fresh arrays: kept as they are, still separate
     x.grad.zero_()
     assert y.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_assigning_a_number_to_grad_says_what_it_got():
+    def assign(m):
+        x = m.ones(2, requires_grad=True)
+        x.grad = 1.0
+
+    same_error(assign)
