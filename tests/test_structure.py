@@ -34,7 +34,7 @@ CORE_PACKAGES = ["ops", "autograd"]
 TENSOR_MAY_IMPORT = {"autograd_lib._dtype", "autograd_lib._formatting", "autograd_lib.grad_mode",
                      "autograd_lib.backend"}
 
-OPS_MODULES = ("linalg", "shape", "reduction", "arithmetic", "elementwise", "softmax", "_common")
+OPS_MODULES = tuple(sorted(p.stem for p in (LIB / "ops").glob("*.py") if p.stem != "__init__"))
 
 
 # -- reading imports with ast -------------------------------------------------------------------
