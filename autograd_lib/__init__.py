@@ -14,6 +14,7 @@ Where to read: ``tensor.py`` (the Tensor), ``autograd/graph.py`` (nodes), ``auto
 from . import (
     _formatting,
     _methods,  # noqa: F401  (attaches ops to Tensor as methods and operators)
+    accelerator,
     autograd,
     cuda,
     func,

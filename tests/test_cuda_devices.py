@@ -360,3 +360,17 @@ def test_the_stand_in_is_as_strict_as_cupy():
         b * 2
     assert cupy.asarray(b).device.id == 0  # copied across, as CuPy's asarray does
     assert cupy.get_array_module(a) is cupy and cupy.get_array_module(np.ones(1)) is np
+
+
+def test_accelerator_answers_for_cuda(monkeypatch):
+    """``torch.accelerator`` (what tutorials now ask) says what ``torch.cuda`` says."""
+    assert torch.accelerator.is_available()
+    assert torch.accelerator.current_accelerator() == torch.device("cuda")
+    assert torch.accelerator.device_count() == torch.cuda.device_count()
+    with torch.accelerator.device_index(torch.accelerator.device_count() - 1):
+        assert torch.accelerator.current_device_index() == torch.cuda.device_count() - 1
+    assert torch.accelerator.current_device_index() == 0
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not torch.accelerator.is_available()
+    assert torch.accelerator.current_accelerator() is None
+    assert torch.accelerator.device_count() == 0 == pt.accelerator.device_count()
