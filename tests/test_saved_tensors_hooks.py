@@ -143,3 +143,12 @@ def test_hooks_end_with_their_block():
     y = x.exp()
     assert len(calls) == 1
     assert ag.autograd.graph.saved_tensors_hooks is not None and type(y.grad_fn._saved) is tuple
+
+
+def test_the_tutorial_prints_what_torch_prints(tmp_path):
+    """tests/tutorial/saved_tensors_hooks.py (the tutorial's code, its CPU parts) run with
+    torch and with autograd_lib in torch's place print the same lines."""
+    from test_tutorials_func import SHIM, assert_same_lines, run
+
+    (tmp_path / "sitecustomize.py").write_text(SHIM)
+    assert_same_lines(run("saved_tensors_hooks.py", tmp_path), run("saved_tensors_hooks.py"))

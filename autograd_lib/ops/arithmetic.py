@@ -167,14 +167,14 @@ class MulBackward0(_Binary):
     """z = a * b:   dz/da = b,   dz/db = a."""
 
     __slots__ = ()
-    _saved_names = ("self", "other")
+    _saved_names = ("other", "self")  # PyTorch's order: saved-tensor hooks see b, then a
 
     def save(self, a, b, out):
         # b is needed only if a needs a gradient, and a only if b does (as in PyTorch)
         fa, fb = self._next
-        self.save_for_backward(a if fb is not None else None, b if fa is not None else None)
+        self.save_for_backward(b if fa is not None else None, a if fb is not None else None)
 
-    def backward(self, grad, a, b):
+    def backward(self, grad, b, a):
         # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
         return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
 
