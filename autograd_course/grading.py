@@ -542,10 +542,11 @@ def _grade(spec, template, result, work, kernels):
     db = scratch / "gradebook.db"
     db.write_bytes(template)
     extra = list(spec["extra"])
+    if not any(a.startswith("--JudgeExecute.cache_dir=") for a in extra):  # else: as given
+        extra.append(f"--JudgeExecute.cache_dir={judge_cache_dir(course, extra)}")
     argv = ["autograde", lesson, f"--student={student}", "--force",
             f"--CourseDirectory.root={scratch}", f"--CourseDirectory.db_url=sqlite:///{db}",
-            f"--Sandbox.scratch_root={kernels}", "--Autograde.create_student=True",
-            f"--JudgeExecute.cache_dir={judge_cache_dir(course, extra)}", *extra]
+            f"--Sandbox.scratch_root={kernels}", "--Autograde.create_student=True", *extra]
     timeout = spec["student_timeout"]
     code = _run_autograde(course, argv, log_path, timeout)
     if code is None:
