@@ -225,10 +225,18 @@ def pg_template(template, postgres, tmp_path_factory):  # noqa: F811 (test_gradi
     return folder
 
 
-def _course(pg_template, postgres, lesson, folder, students, db):  # noqa: F811
+@pytest.fixture(scope="module")
+def judge_cache(tmp_path_factory):
+    """One folder for the judge's references of every course copy here (computed once per
+    lesson instead of once per copy)."""
+    return tmp_path_factory.mktemp("judge-cache")
+
+
+def _course(pg_template, postgres, lesson, folder, students, db, judge_cache):  # noqa: F811
     """A class of `students` (test_grading's submissions) whose gradebook is a database of its
     own on the PostgreSQL server (the other lesson's solution and release beside)."""
     c = Class(pg_template, folder, lesson, students=set(students))
+    c.judge_cache = judge_cache
     c.db_url = postgres.copy("gradebook_template", db)
     c.env = _env(AUTOGRAD_COURSE_DB_URL=c.db_url)
     return c
@@ -237,15 +245,20 @@ def _course(pg_template, postgres, lesson, folder, students, db):  # noqa: F811
 # -- running the grader -----------------------------------------------------------------------
 
 
-def _grade_args(cluster, lesson_name=LESSON):
-    return [sys.executable, *GRADE, "grade", lesson_name, "--scheduler", cluster.address,
-            "--timeout", str(TIMEOUT),
-            "--set", f"JudgeExecute.submission_timeout={SUBMISSION_CAP}"]
+def _grade_args(c, cluster, lesson_name=LESSON, via_environment=False):
+    where = [] if via_environment else ["--scheduler", cluster.address]
+    return [sys.executable, *GRADE, "grade", lesson_name, *where, "--timeout", str(TIMEOUT),
+            "--set", f"JudgeExecute.submission_timeout={SUBMISSION_CAP}",
+            "--set", f"JudgeExecute.cache_dir={c.judge_cache}"]
 
 
-def _start_grader(c, cluster, lesson_name=LESSON):
+def _start_grader(c, cluster, lesson_name=LESSON, via_environment=False):
+    """`autograd-course grade` through the test's scheduler: --scheduler, or with
+    via_environment, Dask's DASK_SCHEDULER_ADDRESS."""
     out = open(c.root / f"grader-{lesson_name}-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(_grade_args(cluster, lesson_name), cwd=c.root, env=c.env,
+    env = dict(c.env, DASK_SCHEDULER_ADDRESS=cluster.address) if via_environment else c.env
+    process = subprocess.Popen(_grade_args(c, cluster, lesson_name, via_environment),
+                               cwd=c.root, env=env,
                                stdout=out, stderr=subprocess.STDOUT, text=True)
     process.out = out
     return process
@@ -308,7 +321,8 @@ def _check_expected(c, scores, what):
 
 
 def test_scheduler_into_postgres_same_scores_as_plain_nbgrader_with_a_worker_killed(
-        pg_template, template, postgres, dask_cluster, lesson, tmp_path):  # noqa: F811
+        pg_template, template, postgres, dask_cluster, lesson, judge_cache,  # noqa: F811
+        tmp_path):
     """20 submissions through the scheduler into PostgreSQL, a worker SIGKILLed midway while it
     grades: every submission saved once, the scores those of plain `nbgrader autograde` into
     SQLite, cell by cell, and the gradebook's other commands (export) work on PostgreSQL."""
@@ -317,10 +331,12 @@ def test_scheduler_into_postgres_same_scores_as_plain_nbgrader_with_a_worker_kil
     plain_run = {}
     thread = threading.Thread(target=lambda: plain_run.update(result=_nbgrader(
         plain.root, "autograde", LESSON, "--force", f"--Execute.timeout={TIMEOUT}",
-        f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}", check=False)))
+        f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}",
+        f"--JudgeExecute.cache_dir={judge_cache}", check=False)))
     thread.start()
 
-    c = _course(pg_template, postgres, lesson, tmp_path / "dask", TWENTY, "gradebook_twenty")
+    c = _course(pg_template, postgres, lesson, tmp_path / "dask", TWENTY, "gradebook_twenty",
+                judge_cache)
     grader = _start_grader(c, dask_cluster)
     try:
         _wait(lambda: len(_saved(c)) >= 4 or grader.poll() is not None, "4 submissions saved")
@@ -354,6 +370,9 @@ def test_scheduler_into_postgres_same_scores_as_plain_nbgrader_with_a_worker_kil
     assert export.returncode == 0, _tail(export.stdout + export.stderr)
     rows = {line.split(",")[0]: line for line in export.stdout.splitlines()}
     assert rows["correct"].split(",")[4] == f"{lesson.total:g}", export.stdout
+    _nbgrader(c.root, "export", env=c.env)  # nbgrader's own, from PostgreSQL too
+    exported = (c.root / "grades.csv").read_text()
+    assert exported.count(f"{LESSON},") == len(TWENTY), exported
 
 
 def _run_export(c):
@@ -362,8 +381,9 @@ def _run_export(c):
 
 
 def test_grader_killed_midway_then_rerun_grades_only_the_rest(
-        pg_template, postgres, dask_cluster, lesson, tmp_path):  # noqa: F811
-    c = _course(pg_template, postgres, lesson, tmp_path / "c", SIX, "gradebook_rerun")
+        pg_template, postgres, dask_cluster, lesson, judge_cache, tmp_path):  # noqa: F811
+    c = _course(pg_template, postgres, lesson, tmp_path / "c", SIX, "gradebook_rerun",
+                judge_cache)
     grader = _start_grader(c, dask_cluster)
     _wait(lambda: len(_saved(c)) >= 2 or grader.poll() is not None, "2 submissions saved")
     grader.kill()  # SIGKILL: no chance to clean up
@@ -374,9 +394,10 @@ def test_grader_killed_midway_then_rerun_grades_only_the_rest(
     done = {s for s in _scores(c.db_url) if c.notebook(s).is_file()}
     assert set(first) <= done and len(done) < len(SIX), (first, done)
 
-    rerun = _start_grader(c, dask_cluster)
+    rerun = _start_grader(c, dask_cluster, via_environment=True)
     rc, out = _finish(rerun)
     assert rc == 0, _tail(out)
+    assert f"Grading on the Dask cluster at {dask_cluster.address}" in out, _tail(out)
     second = _saved(c)[len(first):]
     assert sorted(second) == sorted(set(SIX) - done), (
         f"the second run must grade only what was missing: {second}, first run: {done}")
@@ -386,9 +407,10 @@ def test_grader_killed_midway_then_rerun_grades_only_the_rest(
 
 
 def test_two_graders_on_two_lessons_into_one_postgres_at_once(
-        pg_template, postgres, dask_cluster, lesson, tmp_path):  # noqa: F811
+        pg_template, postgres, dask_cluster, lesson, judge_cache, tmp_path):  # noqa: F811
     students = ["correct", "untouched", "deleted-tests"]
-    c = _course(pg_template, postgres, lesson, tmp_path / "c", students, "gradebook_two")
+    c = _course(pg_template, postgres, lesson, tmp_path / "c", students, "gradebook_two",
+                judge_cache)
     solution = ROOT / "solutions" / OTHER_LESSON / f"{OTHER_LESSON}.ipynb"
     release = c.root / "course" / OTHER_LESSON / f"{OTHER_LESSON}.ipynb"
     other = {"correct": solution, "untouched": release, "late-joiner": solution}
@@ -412,8 +434,9 @@ def test_two_graders_on_two_lessons_into_one_postgres_at_once(
 
 
 def test_postgres_stopped_midway_clear_error_nothing_half_written(
-        pg_template, postgres, dask_cluster, lesson, tmp_path):  # noqa: F811
-    c = _course(pg_template, postgres, lesson, tmp_path / "c", SIX, "gradebook_stopped")
+        pg_template, postgres, dask_cluster, lesson, judge_cache, tmp_path):  # noqa: F811
+    c = _course(pg_template, postgres, lesson, tmp_path / "c", SIX, "gradebook_stopped",
+                judge_cache)
     grader = _start_grader(c, dask_cluster)
     try:
         _wait(lambda: _saved(c) or grader.poll() is not None, "a submission saved")
