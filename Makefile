@@ -19,7 +19,7 @@ $(VENV)/.course: pyproject.toml
 # The test environment adds the oracle (PyTorch CPU, exactly 2.13.0) and the benchmark peers.
 $(VENV)/.test: $(VENV)/.course
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[course,test,bench]'
+	$(PIP) install -q -e '.[course,grading,test,bench]'
 	touch $@
 
 # The student's side of nbgrader only (the Validate button, the assignment list; no formgrader,
