@@ -633,20 +633,10 @@ def merge_results(course, lesson, results, log):
         coursedir = CourseDirectory(config=config, log=logger)
         converter = Autograde(coursedir=coursedir, config=config, log=logger)
         started = time.time() - 1
-        # What nbgrader's preprocessors and SQLAlchemy log (a connection lost mid-commit is
-        # logged with its traceback) goes to the merge log too, not to the terminal: the
-        # grader says what happened in one line (gradebooks.check_reachable).
-        quiet = [logging.getLogger(name) for name in ("traitlets", "sqlalchemy")]
-        before = [(q.handlers, q.propagate) for q in quiet]
-        for q in quiet:
-            q.handlers, q.propagate = [logging.StreamHandler(log)], False
         try:
             converter.start()
         except NbGraderException as e:
             log.write(f"merge: {e}\n")
-        finally:
-            for q, (handlers, propagate) in zip(quiet, before):
-                q.handlers, q.propagate = handlers, propagate
     # Merged: those whose notebooks nbgrader wrote into autograded/ just now (it removes the
     # notebooks of a student it fails on).
     merged = []
