@@ -944,16 +944,8 @@ def _save(course, lesson, batch, folder, log_dir, merge_log):
     graded = [r for r in results if r.status == "graded"]
     if not graded:
         return results
-    try:
-        with course.gradebook() as gb:
-            create_students(gb, [r.student for r in graded])
-    except Exception:
-        check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
-    try:
-        merged = set(merge_results(course, lesson, folder, merge_log))
-    except Exception:
-        check_reachable(course.db_url)
-        raise
+    with _logged_into(merge_log, "tornado.application"):
+        merged = _merge_batch(course, lesson, graded, folder, merge_log)
     shutil.rmtree(folder, ignore_errors=True)
     with open(log_dir / "saved.log", "a", encoding="utf-8") as saved:
         for r in graded:
@@ -966,6 +958,37 @@ def _save(course, lesson, batch, folder, log_dir, merge_log):
         r.status = "failed"
         r.problems.append(f"not saved into the gradebook (see {log_dir}/merge.log)")
     return results
+
+
+@contextlib.contextmanager
+def _logged_into(file, name):
+    """Send the logger name's records (with their tracebacks) into file for the block.
+    nbgrader's Gradebook reports a database error with tornado's app_log.exception before it
+    raises; with no handler set, Python prints that traceback on the terminal, beside our
+    one-line "cannot be reached" message (seen when PostgreSQL stopped during a commit)."""
+    import logging
+
+    logger = logging.getLogger(name)
+    kept = logger.handlers, logger.propagate
+    logger.handlers, logger.propagate = [logging.StreamHandler(file)], False
+    try:
+        yield
+    finally:
+        logger.handlers, logger.propagate = kept
+
+
+def _merge_batch(course, lesson, graded, folder, merge_log):
+    """The students of graded whose grades merge_results saved into the gradebook."""
+    try:
+        with course.gradebook() as gb:
+            create_students(gb, [r.student for r in graded])
+    except Exception:
+        check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
+    try:
+        return set(merge_results(course, lesson, folder, merge_log))
+    except Exception:
+        check_reachable(course.db_url)
+        raise
 
 
 def _display(path):
