@@ -20,7 +20,7 @@ import numpy as np
 from . import _dtype, autograd, backend, creation, ops
 from .autograd.graph import AccumulateGrad, _RemovableHandle
 from .backend import CPU, to_device
-from .grad_mode import _state
+from .grad_mode import _dual, _state
 from .ops.layout import repeat
 from .ops.shape import H, convert, is_contiguous, mH, stride
 from .tensor import Tensor, _inplace
@@ -112,7 +112,8 @@ def _fast_inplace(name, op):
     iop = _IOPS[name]
 
     def method(self, other, *, alpha=1):
-        if _state.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)):
+        if _state.enabled and (self._requires_grad or getattr(other, "_requires_grad", False)) \
+                or _dual.active:  # (forward-mode AD: the op gives the tangent too)
             return recorded(self, other, alpha=alpha) if name in ("add", "sub") else recorded(
                 self, other)
         od = other._data if isinstance(other, Tensor) else other

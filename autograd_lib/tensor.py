@@ -68,6 +68,7 @@ class Tensor:
     _hooks = None
     _retains_grad = False
     _base = None  # for a view: the tensor whose numbers it shares
+    _fw_grad = None  # forward-mode AD: (dual level serial, tangent); see autograd/forward_ad.py
     __array_priority__ = 1000  # ndarray * tensor -> Tensor.__rmul__, not an object array
 
     @classmethod
@@ -413,6 +414,10 @@ class Tensor:
             node = result._grad_fn
             if node._out is not None:  # the op saved its output: that output is now ``self``
                 node._out = (self._data, self._vc, self._vc[0])
+        if result._fw_grad is not None:  # forward-mode AD: self takes the result's tangent
+            from .autograd.forward_ad import take_tangent
+
+            take_tangent(self, result)
         return self
 
     def _write(self, values):
@@ -442,6 +447,10 @@ class Tensor:
         self._check_inplace()
         src_data = to_device(src._data, self._dev) if isinstance(src, Tensor) else src
         self._write(src_data)
+        if getattr(src, "_fw_grad", None) is not None:  # forward-mode AD: the tangent too
+            from .autograd.forward_ad import take_tangent
+
+            take_tangent(self, src)
         return self
 
 

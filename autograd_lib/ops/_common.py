@@ -13,10 +13,12 @@ import warnings
 import numpy as np
 
 from .. import _dtype, backend, grad_mode
+from ..autograd.forward_ad import forward
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor
 
 _state = grad_mode._state  # read ``_state.enabled`` directly: the hot path of every op
+_dual = grad_mode._dual  # forward-mode AD: ``_dual.active`` while a dual level is active
 # Speed-up: ``Tensor._make`` looked up once, for ``record_unary`` and ``record_binary`` (the
 # attribute lookup is 0.04 us of a 1 us scalar op; docs/performance.md, row 2).
 _make = Tensor._make
@@ -65,6 +67,8 @@ def record_unary(node_cls, input, data, save_input=False, save_output=False, num
         if save_output:
             node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input,), out, number=number)
     return out
 
 
@@ -115,6 +119,8 @@ def record_op(node_cls, inputs, out, *, save=False, **kept):
             node.save_for_backward(*inputs)
             node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, inputs, out, **kept)
     return out
 
 

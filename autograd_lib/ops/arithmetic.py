@@ -19,7 +19,9 @@ import math
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
 from ._common import (
+    _dual,
     _make,
+    forward,
     _state,
     cast,
     log,
@@ -83,6 +85,8 @@ def record_binary(node_cls, input, other, data, dev, promoted, alpha=None):
             node.alpha = alpha
         node.save(input, other, out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input, other), out, alpha=alpha)
     return out
 
 
@@ -101,6 +105,9 @@ class AddBackward0(_Binary):
         if fb is not None:
             db = grad if self.alpha == 1 else grad * self.alpha
         return self.reduce((None if fa is None else grad, db))
+
+    def jvp(self, da, db, a, b, result):
+        return da + self.alpha * db
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -126,6 +133,9 @@ class SubBackward0(AddBackward0):
             db = -grad if self.alpha == 1 else -grad * self.alpha
         return self.reduce((None if fa is None else grad, db))
 
+    def jvp(self, da, db, a, b, result):
+        return da - self.alpha * db
+
 
 def sub(input, other, *, alpha=1):
     """``input - alpha * other``, with broadcasting."""
@@ -150,6 +160,9 @@ class RsubBackward1(Node):
     def backward(self, grad):
         alpha = self.number
         return (-grad if alpha == 1 else -grad * alpha,)
+
+    def jvp(self, da, a, result):
+        return -self.number * da
 
 
 def rsub(input, other, *, alpha=1):
@@ -178,6 +191,9 @@ class MulBackward0(_Binary):
         # ``a`` is saved only if b needs a gradient, ``b`` only if a does.
         return self.reduce((None if b is None else grad * b, None if a is None else grad * a))
 
+    def jvp(self, da, db, a, b, result):  # the product rule
+        return da * b + a * db
+
 
 def mul(input, other, *, out=None):
     """``input * other``, with broadcasting (``out``: written into that tensor)."""
@@ -205,6 +221,9 @@ class DivBackward0(_Binary):
             None if self._next[0] is None else grad / b,
             None if a is None else -grad * ((a / b) / b),
         ))
+
+    def jvp(self, da, db, a, b, result):  # (da - z db) / b
+        return (da - result * db) / b
 
 
 def div(input, other, *, rounding_mode=None):
@@ -251,6 +270,9 @@ class ReciprocalBackward0(Node):
     def backward(self, grad, result):
         return (-grad * (result * result),)
 
+    def jvp(self, da, a, result):
+        return -da * (result * result)
+
 
 def reciprocal(input):
     x = input._data if input.is_floating_point() else input._data.astype("float32")
@@ -266,6 +288,9 @@ class NegBackward0(Node):
 
     def backward(self, grad):
         return (-grad,)
+
+    def jvp(self, da, a, result):
+        return -da
 
 
 def neg(input):
@@ -305,6 +330,10 @@ class PowBackward0(Node):
             return (grad * (2.0 * a),)
         return (grad * (c * a ** (c - 1)),)
 
+    def jvp(self, da, a, result):
+        c = self.number
+        return da * 0 if c == 0 else da * (c * a ** (c - 1))
+
 
 def pow(input, exponent):
     """``input ** exponent``; either may be a Python number (``2 ** x``)."""
@@ -334,6 +363,10 @@ class PowBackward1(_Binary):
             db = grad * where((a == 0) & (b >= 0), 0.0, result * log(a))
         return self.reduce((da, db))
 
+    def jvp(self, da, db, a, b, result):  # b a^(b-1) da + z log(a) db
+        return (da * where(b == 0, 0.0, b * a ** (b - 1))
+                + db * where((a == 0) & (b >= 0), 0.0, result * log(a)))
+
 
 def _pow_tensors(input, exponent):
     """``input ** exponent``, both tensors (``pow`` calls it)."""
@@ -353,6 +386,10 @@ class PowBackward2(Node):
         if c == 0:
             return (grad * where(result == 0, 0.0, result * 0),)
         return (grad * (result * math.log(c)),)
+
+    def jvp(self, db, b, result):
+        c = self.number
+        return db * where(result == 0, 0.0, result * 0) if c == 0 else db * (result * math.log(c))
 
 
 def _pow_number_tensor(base, exponent):

@@ -88,6 +88,9 @@ class GatherBackward0(_Indexed):
         zeros = _like(grad, xp_of(self.index).zeros(self.shape, dtype=data_of(grad).dtype))
         return (_scatter_add_any(zeros, self.dim, self.index, grad),)
 
+    def jvp(self, dx, x, result):  # linear: the same gather of the tangent
+        return _gather_any(dx, self.dim, self.index)
+
 
 def gather(input, dim=None, index=None, *, sparse_grad=False, axis=None):
     """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (``input[i][index[i][j]]`` for 1).
@@ -137,6 +140,9 @@ class ScatterAddBackward0(_Indexed):
         return (grad if need_x else None,
                 _src_grad(grad, self.dim, self.index, self.src_shape) if need_src else None)
 
+    def jvp(self, dx, dsrc, x, src, result):  # linear: the same scatter_add of the tangents
+        return scatter_add(dx, self.dim, _like(dx, self.index), dsrc)
+
 
 def scatter_add(input, dim, index, src):
     """``input`` with ``src[i][j]`` added at ``[index[i][j]][j]`` (``dim=0``), summing repeats."""
@@ -166,6 +172,9 @@ class ScatterBackward0(_Indexed):
         return (_scatter_any(grad, self.dim, self.index, 0.0) if need_x else None,
                 _src_grad(grad, self.dim, self.index, self.src_shape) if need_src else None)
 
+    def jvp(self, dx, dsrc, x, src, result):
+        return scatter(dx, self.dim, _like(dx, self.index), dsrc)
+
 
 class ScatterBackward1(_Indexed):
     """z = x.scatter(d, index, value):  dx = dz with zeros where the value was written."""
@@ -174,6 +183,9 @@ class ScatterBackward1(_Indexed):
 
     def backward(self, grad):
         return (_scatter_any(grad, self.dim, self.index, 0.0),)
+
+    def jvp(self, dx, x, result):
+        return _scatter_any(dx, self.dim, self.index, 0.0)
 
 
 def scatter(input, dim, index, src=None, *, value=None):
@@ -243,6 +255,9 @@ class IndexSelectBackward0(_Indexed):
         xp_of(zeros).add.at(zeros, _along(self.dim, self.index), grad)
         return (zeros,)
 
+    def jvp(self, dx, x, result):
+        return index_select(dx, self.dim, _like(dx, self.index))
+
 
 def index_select(input, dim=None, index=None, *, axis=None):
     """The slices of ``input`` along ``dim`` at the positions in ``index`` (a 1-D int tensor).
@@ -285,6 +300,9 @@ class IndexAddBackward0(_Indexed):
             dsource = picked if self.alpha == 1 else picked * self.alpha
         return (grad if need_x else None, dsource)
 
+    def jvp(self, dx, dsource, x, source, result):
+        return index_add(dx, self.dim, _like(dx, self.index), dsource, alpha=self.alpha)
+
 
 def index_add(input, dim, index, source, *, alpha=1):
     """``input`` with ``alpha * source``'s slices along ``dim`` added at the positions in
@@ -312,6 +330,9 @@ class MaskedFillBackward0(Node):
     def backward(self, grad):
         return (_zero_where(self.mask, grad), None)
 
+    def jvp(self, dx, dmask, x, mask, result):
+        return _zero_where(self.mask, dx)
+
 
 class MaskedFillBackward1(Node):
     """z = x.masked_fill(mask, value) (value a 0-d tensor):  dx = dz with zeros where mask is
@@ -326,6 +347,9 @@ class MaskedFillBackward1(Node):
         if need_value:
             dvalue = (grad - _zero_where(self.mask, grad)).sum()
         return (_zero_where(self.mask, grad) if need_x else None, None, dvalue)
+
+    def jvp(self, dx, dmask, dvalue, x, mask, value, result):
+        return masked_fill(dx, _like(dx, self.mask), dvalue)
 
 
 def _zero_where(mask, grad):

@@ -123,6 +123,9 @@ class RepeatBackward0(Node):
         summed = grad.reshape(tuple(split)).sum(axis=tuple(range(0, len(split), 2)))
         return (summed.reshape(tuple(self.shape)),)
 
+    def jvp(self, dx, x, result):  # linear: the tangent repeated the same way
+        return repeat(dx, *self.repeats)
+
 
 def repeat(input, *sizes):
     """Copies of ``input`` laid side by side: ``repeat(2, 1)`` stacks two copies along dim 0.
@@ -159,6 +162,9 @@ class FlipBackward0(Node):
             return (flip(grad, self.dims),)
         return (xp_of(grad).flip(grad, self.dims) if self.dims else grad,)
 
+    def jvp(self, dx, x, result):
+        return flip(dx, self.dims)
+
 
 def flip(input, *sizes, dims=None):
     """The elements in reverse order along each of ``dims`` (a copy, as PyTorch's)."""
@@ -181,6 +187,9 @@ class RollBackward0(Node):
         if isinstance(grad, Tensor):
             return (roll(grad, back, self.dims),)
         return (_roll(grad, back, self.dims),)
+
+    def jvp(self, dx, x, result):
+        return roll(dx, self.shifts, self.dims)
 
 
 def _roll(x, shifts, dims):

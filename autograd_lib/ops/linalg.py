@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _state, operands, sum_to, write_out, xp_of
+from ._common import _dual, _state, forward, operands, sum_to, write_out, xp_of
 
 
 def _same_dtype(a, b, op):
@@ -43,6 +43,9 @@ class _Product(Node):
 
     __slots__ = ("shapes",)
 
+    def jvp(self, da, db, a, b, result):  # the product rule, for every kind of product
+        return matmul(da, b) + matmul(a, db)
+
 
 def record_product(node_cls, input, other, data, dev):
     """The product of ``input`` and ``other`` (``data``: computed on the arrays, on device
@@ -57,6 +60,8 @@ def record_product(node_cls, input, other, data, dev):
         fa, fb = node._next
         node.save_for_backward(input if fb is not None else None, other if fa is not None else None)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input, other), out)
     return out
 
 
@@ -226,6 +231,9 @@ class AddmmBackward0(Node):
             dc = sum_to(grad if self.beta == 1 else grad * self.beta, self.shape)
         return (dc, g @ _mT(b) if need_a else None, _mT(a) @ g if need_b else None)
 
+    def jvp(self, dc, da, db, c, a, b, result):
+        return self.beta * dc + self.alpha * (da @ b + a @ db)
+
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)`` (``input`` broadcast to the product's shape):
@@ -249,6 +257,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         node.shape, node.alpha, node.beta = c.shape, alpha, beta
         node.save_for_backward(mat1, mat2)
         record(node, result)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(AddmmBackward0, (input, mat1, mat2), result, alpha=alpha, beta=beta)
     return result
 
 
@@ -297,6 +307,13 @@ class EinsumBackward0(Node):
             g = self._grad_of(i, grad, operands) if need else None
             grads.append(None if g is None else sum_to(g, tuple(operands[i].shape)))
         return tuple(grads)
+
+    def jvp(self, *args):  # (dx1, ..., x1, ..., result): the product rule, one term per operand
+        n = len(args) // 2
+        tangents, operands = args[:n], args[n:2 * n]
+        equation = ",".join(self.specs) + "->" + self.out_spec
+        terms = [einsum(equation, *operands[:i], tangents[i], *operands[i + 1:]) for i in range(n)]
+        return sum(terms[1:], terms[0])
 
     def _grad_of(self, i, grad, operands):
         spec = self.specs[i]
@@ -369,4 +386,6 @@ def einsum(equation, *operands):
         node.specs, node.out_spec, node.sizes = specs, out_spec, sizes
         node.save_for_backward(*operands)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(EinsumBackward0, operands, out, specs=specs, out_spec=out_spec)
     return out

@@ -44,6 +44,9 @@ class DiagEmbedBackward0(Node):
         rows, cols = _diagonal_positions(grad.shape, self.offset, xp_of(grad))
         return (grad[rows, cols],)
 
+    def jvp(self, dv, v, result):  # linear: the tangent on the same diagonal
+        return diag(dv, self.offset)
+
 
 class DiagonalBackward0_copy(Node):  # noqa: N801  (PyTorch's name for it)
     """z = diag(X, k) (the k-th diagonal of X):   dX = zeros of X's shape with dz on that
@@ -59,6 +62,9 @@ class DiagonalBackward0_copy(Node):  # noqa: N801  (PyTorch's name for it)
         out = xp.zeros(self.shape, dtype=grad.dtype)
         out[rows, cols] = grad
         return (out,)
+
+    def jvp(self, dx, x, result):
+        return diag(dx, self.offset)
 
 
 def diag(input, diagonal=0):
@@ -95,6 +101,9 @@ class TraceBackward0(Node):
         eye = xp_of(data).eye(*self.shape, dtype=data.dtype)  # on grad's device
         return (grad * as_tensor(eye, grad) if isinstance(grad, Tensor) else grad * eye,)
 
+    def jvp(self, dx, x, result):
+        return trace(dx)
+
 
 def trace(input):
     """The sum of a matrix's main diagonal (int64 for integers, as ``sum``)."""
@@ -120,6 +129,9 @@ class TrilBackward0(Node):
         if isinstance(grad, Tensor):
             return (getattr(grad, self.op)(self.number),)
         return (getattr(xp_of(grad), self.op)(grad, self.number),)
+
+    def jvp(self, dx, x, result):
+        return getattr(dx, self.op)(self.number)
 
 
 class TriuBackward0(TrilBackward0):

@@ -18,7 +18,7 @@ import numpy as np
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _state, normalize_dims, xp_of
+from ._common import _dual, _state, forward, normalize_dims, xp_of
 
 
 def _kept_shape(shape, dims):
@@ -37,6 +37,10 @@ class _Reduction(Node):
             grad = grad.reshape(_kept_shape(self.shape, self.dims))
         return either.expand_to(grad, self.shape)
 
+    def reduce(self, t):
+        """``t`` (the input's shape) summed over the reduced dims: the output's shape (jvp)."""
+        return t.sum(self.dims, keepdim=self.keepdim) if self.dims else t.clone()
+
 
 def record_reduction(node_cls, input, data, dims, keepdim, save=False):
     """``data``, ``input`` reduced over ``dims``, as a tensor, recorded if a gradient is needed:
@@ -51,6 +55,8 @@ def record_reduction(node_cls, input, data, dims, keepdim, save=False):
             node.save_for_backward(input)
             node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input,), out, shape=input._data.shape, dims=dims, keepdim=keepdim)
     return out
 
 
@@ -74,6 +80,9 @@ class SumBackward0(_Reduction):
 
     def backward(self, grad):
         return (self.spread(grad),)
+
+    def jvp(self, dx, x, result):  # linear: the sum of the tangent
+        return self.reduce(dx)
 
 
 class SumBackward1(SumBackward0):
@@ -110,6 +119,12 @@ class MeanBackward0(_Reduction):
             return (either.expand_to(grad / n, self.shape),)
         return (self.spread(grad) / n,)
 
+    def jvp(self, dx, x, result):
+        n = 1
+        for d in self.dims:
+            n *= self.shape[d]
+        return self.reduce(dx) / n
+
 
 class MeanBackward1(MeanBackward0):
     """z = mean(x, dim) = sum(x, dim) / n:   dz/dx_i = 1 / n  (n: the size of a group)."""
@@ -144,6 +159,9 @@ class LogsumexpBackward0(_Reduction):
 
     def backward(self, grad, x, result):
         return (self.spread(grad) * either.exp(x - self.spread(result)),)
+
+    def jvp(self, dx, x, result):  # sum(softmax(x) dx)
+        return self.reduce(dx * either.exp(x - self.spread(result)))
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None):
@@ -191,6 +209,10 @@ class VarBackward0(_Reduction):
         centered = x - x.mean(axis=self.dims, keepdims=True)
         return (self.spread(grad) * (2.0 / self.denominator) * centered,)
 
+    def jvp(self, dx, x, result):
+        centered = x - x.mean(self.dims, keepdim=True)
+        return self.reduce(dx * centered) * (2.0 / self.denominator)
+
 
 class StdBackward0(_Reduction):
     """s = sqrt(var(x)):   ds/dx = (x - mean) / ((n - c) s)."""
@@ -203,6 +225,10 @@ class StdBackward0(_Reduction):
     def backward(self, grad, x, result):
         centered = x - x.mean(axis=self.dims, keepdims=True)
         return (self.spread(grad) * centered / (self.spread(result) * self.denominator),)
+
+    def jvp(self, dx, x, result):
+        centered = x - x.mean(self.dims, keepdim=True)
+        return self.reduce(dx * centered) / (result * self.denominator)
 
 
 def _spread_of(input, dim, unbiased, keepdim, correction, axis, which):
@@ -232,6 +258,9 @@ def _spread_of(input, dim, unbiased, keepdim, correction, axis, which):
         if which == "std":
             node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(VarBackward0 if which == "var" else StdBackward0, (input,), out, shape=x.shape,
+                dims=dims, keepdim=bool(keepdim), denominator=n - c)
     return out
 
 
@@ -317,6 +346,10 @@ class MaxBackward1(_Reduction):
         count = int(hit.sum())  # a Python int keeps float32 gradients float32
         return (either.where(hit, either.expand_to(grad / count, self.shape), 0),)
 
+    def jvp(self, dx, x, result):  # the mean of the tangents at the maxima
+        hit = x == result
+        return either.where(hit, dx, 0).sum() / int(hit.sum())
+
 
 class MinBackward1(MaxBackward1):
     """z = min(x) over all elements:  dz/dx_i = 1/k at the k elements equal to z, else 0."""
@@ -336,6 +369,11 @@ class MaxBackward0(_Reduction):
             tuple(-1 if i == d else 1 for i in range(len(self.shape)))
         )
         return (either.where(positions == idx, self.spread(grad), 0),)
+
+    def jvp(self, dx, x, result):  # the tangent at each index
+        idx = self.indices if self.keepdim else self.indices.unsqueeze(self.dims[0])
+        picked = dx.gather(self.dims[0], idx)
+        return picked if self.keepdim else picked.squeeze(self.dims[0])
 
 
 class MinBackward0(MaxBackward0):
@@ -370,6 +408,9 @@ def _extreme(input, dim, keepdim, which):
         node = MaxBackward0(input) if which == "max" else MinBackward0(input)
         node.shape, node.dims, node.keepdim, node.indices = x.shape, (d,), keepdim, idx
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(MaxBackward0, (input,), out, dims=(d,), keepdim=keepdim,
+                indices=Tensor._make(idx.astype(np.int64), False, None, input._dev))
     ret = max_return if which == "max" else min_return
     return ret(out, Tensor._make(idx.astype(np.int64), False, None, input._dev))
 
@@ -413,6 +454,10 @@ class AmaxBackward0(_Reduction):
         hit = x == self.spread(result)  # bool: no graph
         count = either.cast(hit.sum(axis=self.dims, keepdims=True), either.data_of(x).dtype)
         return (either.where(hit, self.spread(grad) / count, 0),)
+
+    def jvp(self, dx, x, result):  # the mean of the tangents at the maxima of each group
+        hit = x == self.spread(result)
+        return self.reduce(either.where(hit, dx, 0)) / self.reduce(hit.to(dx.dtype))
 
 
 class AminBackward0(AmaxBackward0):
@@ -485,6 +530,13 @@ class ProdBackward0(_Reduction):
             )
         return (g * _product_of_others(x, self.dims),)
 
+    def jvp(self, dx, x, result):  # sum of dx_i times the product of the others
+        if (x == 0).any():  # (on arrays: this tangent is not differentiable again)
+            others = _product_of_others(x._data, self.dims)
+        else:
+            others = self.spread(result) / x
+        return self.reduce(dx * others)
+
 
 class ProdBackward1(ProdBackward0):
     """z = prod(x, dim):   dz/dx_i = product of the other elements of x_i's group along dim."""
@@ -543,6 +595,9 @@ class LinalgVectorNormBackward0(_Reduction):
             return (either.where(hit, g * either.sign(x) / count, 0),)
         return (g * x * abs(x) ** (p - 2) / either.where(r == 0, 1, r ** (p - 1)),)
 
+    def jvp(self, dx, x, result):  # the gradient formula, summed against the tangent
+        return self.reduce(dx * self.backward(either.zeros_like(result) + 1, x, result)[0])
+
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm (2 by default) of all elements, or along ``dim``."""
@@ -572,5 +627,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         node.save_for_backward(input)
         node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(LinalgVectorNormBackward0, (input,), out, shape=x.shape, dims=dims,
+                keepdim=keepdim, ord=p, dtype=x.dtype)
     return out
 

@@ -17,6 +17,9 @@ class _Flat(Node):
     def backward(self, grad):
         return (grad * 0,)
 
+    def jvp(self, dx, x, result):  # a zero tangent (of the result's dtype)
+        return (dx * 0).to(result.dtype)
+
 
 class RoundBackward0(_Flat):
     """z = round(x) (to the nearest integer, halves to even):   dz/dx = 0."""

@@ -51,6 +51,9 @@ class CumsumBackward0(Node):
     def backward(self, grad):
         return (_reverse_cumsum(grad, self.dim) if grad.ndim else grad,)
 
+    def jvp(self, dx, x, result):  # linear: the running sums of the tangent
+        return dx.cumsum(self.dim) if dx.ndim else dx.clone()
+
 
 def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sums along ``dim``: ``[1, 2, 3] -> [1, 3, 6]``.
@@ -82,6 +85,15 @@ class CumprodBackward0(Node):
                 "create_graph through cumprod() of a tensor containing zeros is not supported")
         return (_cumprod_grad_with_zeros(grad, x, self.dim),)
 
+    def jvp(self, dx, x, result):  # dy_k = sum_{i <= k} dx_i prod_{j <= k, j != i} x_j
+        if not x.ndim:
+            return dx.clone()
+        if not (x == 0).any():
+            return result * (dx / x).cumsum(self.dim)
+        # with zeros (on arrays: this tangent is not differentiable again)
+        return Tensor._make(_cumprod_jvp_with_zeros(dx._data, x._data, self.dim), False, None,
+                            dx._dev)
+
 
 def _cumprod_grad_with_zeros(grad, x, d):
     """dx_i = sum_{k >= i} dy_k * prod_{j <= k, j != i} x_j, one position i at a time."""
@@ -94,6 +106,19 @@ def _cumprod_grad_with_zeros(grad, x, d):
         terms = grad * xp.cumprod(others, axis=d)
         tail = terms[(slice(None),) * d + (slice(i, None),)]
         out[(slice(None),) * d + (i,)] = tail.sum(axis=d)
+    return out
+
+
+def _cumprod_jvp_with_zeros(dx, x, d):
+    """dy_k = sum_{i <= k} dx_i * prod_{j <= k, j != i} x_j, one position i at a time."""
+    xp = xp_of(x)
+    out = xp.zeros(x.shape, dtype=xp.result_type(dx, x))
+    for i in range(x.shape[d]):
+        others = x.copy()
+        others[(slice(None),) * d + (i,)] = 1  # x_i left out of the product
+        term = xp.cumprod(others, axis=d) * dx[(slice(None),) * d + (slice(i, i + 1),)]
+        term[(slice(None),) * d + (slice(0, i),)] = 0  # y_k for k < i does not contain x_i
+        out += term
     return out
 
 

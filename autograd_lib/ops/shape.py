@@ -20,7 +20,7 @@ from .. import _dtype, backend
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _state, normalize_dims, record_unary, xp_of
+from ._common import _dual, _state, forward, normalize_dims, record_unary, xp_of
 
 
 def _track_view(out, input):
@@ -43,6 +43,8 @@ def record_reshape(node_cls, input, data):
         node = node_cls(input)
         node.shape = input._data.shape
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input,), out, shape=input._data.shape)
     return out
 
 
@@ -64,6 +66,9 @@ class ViewBackward0(Node):
 
     def backward(self, grad):
         return (grad.reshape(self.shape),)
+
+    def jvp(self, dx, x, result):  # the same reshape of the tangent (a view of it)
+        return dx.reshape(result.shape)
 
 
 def reshape(input, *shape):
@@ -117,6 +122,9 @@ class TransposeBackward0(Node):
     def backward(self, grad):
         return (grad.swapaxes(*self.dims),)
 
+    def jvp(self, dx, x, result):
+        return dx.transpose(*self.dims)
+
 
 def transpose(input, dim0, dim1):
     n = input._data.ndim
@@ -129,6 +137,8 @@ def transpose(input, dim0, dim1):
         node = TransposeBackward0(input)
         node.dims = (d0, d1)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(TransposeBackward0, (input,), out, dims=(d0, d1))
     return out
 
 
@@ -143,6 +153,9 @@ class TBackward0(Node):
     def backward(self, grad):
         return (grad.swapaxes(0, 1) if grad.ndim == 2 else grad,)
 
+    def jvp(self, dx, x, result):
+        return dx.t()
+
 
 def t(input):
     if input._data.ndim > 2:
@@ -153,6 +166,8 @@ def t(input):
     _track_view(out, input)
     if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         record(TBackward0(input), out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(TBackward0, (input,), out)
     return out
 
 
@@ -165,6 +180,9 @@ class PermuteBackward0(Node):
         if isinstance(grad, Tensor):
             return (grad.permute(*self.inverse),)
         return (grad.transpose(self.inverse),)
+
+    def jvp(self, dx, x, result):
+        return dx.permute(*[int(i) for i in np.argsort(self.inverse)])
 
 
 def permute(input, *dims):
@@ -183,6 +201,8 @@ def permute(input, *dims):
         node = PermuteBackward0(input)
         node.inverse = tuple(int(i) for i in np.argsort(dims))
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(PermuteBackward0, (input,), out, inverse=tuple(int(i) for i in np.argsort(dims)))
     return out
 
 
@@ -297,6 +317,9 @@ class ExpandBackward0(Node):
     def backward(self, grad):
         return (either.sum_to(grad, self.shape),)
 
+    def jvp(self, dx, x, result):
+        return dx.expand(result.shape)
+
 
 def expand(input, *sizes):
     sizes = _sizes(sizes)
@@ -369,6 +392,9 @@ class IndexBackward0(Node):
             xp_of(grad).add.at(z, self.key, grad)
         return (z,)
 
+    def jvp(self, dx, x, result):  # the same part of the tangent
+        return dx[self.key]
+
 
 class SliceBackward0(IndexBackward0):
     """z = x[a:b]:  dx = zeros(x.shape) with dz at [a:b]."""
@@ -415,6 +441,8 @@ def record_index(node_cls, input, data, key, basic):
         node = node_cls(input)
         node.shape, node.key, node.basic = input._data.shape, key, basic
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input,), out, key=key)
     return out
 
 
@@ -425,6 +453,9 @@ class IndexPutBackward0(Node):
 
     def backward(self, grad):
         return (grad[self.key],)
+
+    def jvp(self, dv, v, result):
+        return index_put_zeros(dv, result.shape, self.key, _is_basic(self.key))
 
 
 def index_put_zeros(values, shape, key, basic):
@@ -440,6 +471,8 @@ def index_put_zeros(values, shape, key, basic):
         node = IndexPutBackward0(values)
         node.key = key
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(IndexPutBackward0, (values,), out, key=key)
     return out
 
 
@@ -467,6 +500,8 @@ def setitem(input, key, value):
         vdata = backend.to_device(vdata, input._dev)
     recording = needs_grad(input, value)
     input._check_inplace()
+    if _dual.active:  # forward-mode AD: value's tangent is written into input's
+        _setitem_tangent(input, k, value)
     if not recording:
         if not isinstance(input._data, np.ndarray) and input._dev.type == "cpu":
             input._data = np.array(input._data)
@@ -481,6 +516,24 @@ def setitem(input, key, value):
     node.value_shape = getattr(vdata, "shape", ())
     record(node, out)
     input._set_(out)
+
+
+def _setitem_tangent(input, key, value):
+    """``x[key] = v`` on tangents: ``dx[key] = dv`` (0 where ``v`` has none)."""
+    from ..autograd.forward_ad import set_tangent, tangent_of
+    from ..creation import zeros_like
+
+    dv, dx = tangent_of(value), tangent_of(input)
+    if dv is None and dx is None:
+        return
+    if dx is None:
+        dx = zeros_like(input, dtype=dv.dtype)
+        set_tangent(input, dx)
+    _dual.active = False
+    try:
+        setitem(dx, key, 0 if dv is None else dv)
+    finally:
+        _dual.active = True
 
 
 # -- joining --------------------------------------------------------------------------------
@@ -499,6 +552,9 @@ class CatBackward0(Node):
             grads.append(grad[lead + (slice(start, start + size),)])
             start += size
         return tuple(grads)
+
+    def jvp(self, *args):  # (dx1, dx2, ..., x1, x2, ..., result): the tangents joined
+        return cat(args[:len(args) // 2], self.dim)
 
 
 def cat(tensors, dim=0):
@@ -519,6 +575,8 @@ def cat(tensors, dim=0):
         node = CatBackward0(*tensors)
         node.dim, node.sizes = d, [a.shape[d] for a in arrays]
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(CatBackward0, tensors, out, dim=d)
     return out
 
 
@@ -533,6 +591,9 @@ class StackBackward0(Node):
     def backward(self, grad):
         lead = (slice(None),) * self.dim
         return tuple(grad[lead + (i,)] for i in range(grad.shape[self.dim]))
+
+    def jvp(self, *args):  # (dx1, dx2, ..., x1, x2, ..., result): the tangents stacked
+        return stack(args[:len(args) // 2], self.dim)
 
 
 def _one_device(tensors):
@@ -566,6 +627,8 @@ def stack(tensors, dim=0):
         node = StackBackward0(*tensors)
         node.dim = d
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(StackBackward0, tensors, out, dim=d)
     return out
 
 
@@ -579,6 +642,9 @@ class CloneBackward0(Node):
 
     def backward(self, grad):
         return (grad,)
+
+    def jvp(self, dx, x, result):
+        return dx.clone()
 
 
 def clone(input, *, memory_format=None):
@@ -616,6 +682,9 @@ class ToCopyBackward0(Node):
             return (grad.to(self.dtype, self.dev),)
         return (backend.to_device(grad, self.dev).astype(self.dtype.np, copy=False),)
 
+    def jvp(self, dx, x, result):
+        return dx.to(result.dtype, result.device)
+
 
 def convert(input, dtype=None, dev=None, copy=False):
     """What ``.to(dtype, device)`` does; returns ``input`` itself when nothing changes."""
@@ -630,4 +699,6 @@ def convert(input, dtype=None, dev=None, copy=False):
         node = ToCopyBackward0(input)
         node.dtype, node.dev = input.dtype, input._dev
         record(node, out)
+    if _dual.active and dtype.is_floating_point:  # forward-mode AD (autograd/forward_ad.py)
+        forward(ToCopyBackward0, (input,), out)
     return out

@@ -13,7 +13,7 @@ needed, the node, the dimension and the result it keeps, ``record``.
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import normalize_dims, xp_of
+from ._common import _dual, forward, normalize_dims, xp_of
 
 
 def _shifted(input, dim, dtype):
@@ -37,6 +37,8 @@ def _record_softmax(node_cls, input, data, d):
         node.dim = d
         node.save_output(out)
         record(node, out)
+    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
+        forward(node_cls, (input,), out, dim=d)
     return out
 
 
@@ -49,6 +51,9 @@ class SoftmaxBackward0(Node):
 
     def backward(self, grad, result):
         return ((grad - (grad * result).sum(axis=self.dim, keepdims=True)) * result,)
+
+    def jvp(self, dx, x, result):  # the Jacobian is symmetric: the backward formula again
+        return self.backward(dx, result)[0]
 
 
 def softmax(input, dim=None, dtype=None, *, axis=None):
@@ -66,6 +71,9 @@ class LogSoftmaxBackward0(Node):
 
     def backward(self, grad, result):
         return (grad - either.exp(result) * grad.sum(axis=self.dim, keepdims=True),)
+
+    def jvp(self, dx, x, result):  # dl = dx - sum(softmax(x) * dx, dim)
+        return dx - (either.exp(result) * dx).sum(axis=self.dim, keepdims=True)
 
 
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
