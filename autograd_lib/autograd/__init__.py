@@ -9,7 +9,7 @@ import numpy as np
 from .. import backend
 from ..creation import tensor, zeros_like
 from ..tensor import Tensor
-from . import profiler
+from . import forward_ad, profiler
 from .engine import root_node, run_backward
 from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -17,7 +17,7 @@ from .graph import AccumulateGrad, Node
 
 __all__ = [
     "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "Node", "AccumulateGrad",
-    "Function", "once_differentiable", "profiler",
+    "Function", "once_differentiable", "profiler", "forward_ad",
 ]
 
 

@@ -45,6 +45,7 @@ Only one level at a time, as in PyTorch (nested forward mode is ``torch.func.jvp
 tensor([2., 0.])
 """
 
+import weakref
 from typing import NamedTuple, Optional
 
 from ..grad_mode import _dual
@@ -198,7 +199,22 @@ def forward(node_cls, inputs, out, **kept):
     finally:
         _dual.active = True
     set_tangent(out, tangent)
+    node = out._grad_fn
+    if node is not None and node._out is not None:  # the backward node keeps the result
+        _output_tangents[node] = (_dual.serial, tangent)
     return out
+
+
+# The tangent of each result a backward node keeps (``Node.save_output``): a backward with
+# ``create_graph=True`` inside a dual level (``jacfwd(jacrev(f))``) unpacks that result again,
+# and its tangent has to come with it (``restore_output_tangent``).
+_output_tangents = weakref.WeakKeyDictionary()
+
+
+def restore_output_tangent(node, out):
+    fw = _output_tangents.get(node)
+    if fw is not None and fw[0] == _dual.serial:
+        set_tangent(out, fw[1])
 
 
 def _floating(x):

@@ -30,7 +30,7 @@ import numpy as np
 
 from .._dtype import legacy_type_name
 from ..backend import device_of
-from ..grad_mode import _state
+from ..grad_mode import _dual, _state
 from ..tensor import Tensor
 from .saved_tensors import (  # noqa: F401  (torch.autograd.graph's names)
     Packed,
@@ -143,8 +143,15 @@ class Node:
             array, counter, version = self._out
             if counter[0] != version:
                 raise RuntimeError(_version_message(None, self, version, array, counter[0]))
-            out = Tensor._make(array, True, self, device_of(array)) if differentiable else array
-            values.append(out)
+            if differentiable:
+                out = Tensor._make(array, True, self, device_of(array))
+                if _dual.active:  # forward-mode AD: the saved result has its tangent again
+                    from .forward_ad import restore_output_tangent
+
+                    restore_output_tangent(self, out)
+                values.append(out)
+            else:
+                values.append(array)
         return values
 
     # -- what the engine calls --------------------------------------------------------------

@@ -10,9 +10,11 @@ requires grad, because an outer transform or the user marked it, stays connected
 inner result is built with ``create_graph=True``; that is what lets transforms nest.
 
 * ``grad``, ``grad_and_value``, ``vjp``, ``jacrev``: reverse mode, as in PyTorch.
-* ``jvp``, ``jacfwd``: forward-mode results computed with two reverse passes (the "double
-  backward" trick: ``u -> u^T J`` is linear in ``u``, and its derivative in direction ``v`` is
-  ``J v``). Same values as PyTorch's forward mode, more work.
+* ``jvp``, ``jacfwd``: forward mode, as in PyTorch: the inputs become dual tensors
+  (``autograd/forward_ad.py``) and each op carries their tangents along. Forward mode has one
+  dual level at a time, so a ``jvp`` inside another one (``jacfwd(jacfwd(f))``) takes two
+  reverse passes instead (the "double backward" trick: ``u -> u^T J`` is linear in ``u``, and
+  its derivative in direction ``v`` is ``J v``): the same values, more work.
 * ``hessian(f)``: ``jacfwd(jacrev(f))``, as in PyTorch.
 * ``vmap``: calls ``f`` once per batch element and stacks the results (PyTorch instead rewrites
   each operation to work on the whole batch). Same results for any ``f``, at the speed of a
@@ -29,6 +31,7 @@ import functools
 import threading
 
 from .. import grad_mode
+from ..autograd import forward_ad
 from ..creation import zeros, zeros_like
 from ..ops.shape import stack
 from ..tensor import Tensor
@@ -98,8 +101,15 @@ class _Transform:
 
 def _track(x):
     """``x`` ready to be differentiated: connected to ``x``'s own graph if it has one (so an
-    outer transform can differentiate again), else a detached copy that requires grad."""
-    return x.view_as(x) if x.requires_grad else x.detach().requires_grad_(True)
+    outer transform can differentiate again), else a detached copy that requires grad (and
+    keeps ``x``'s tangent, for an outer ``jvp``)."""
+    if x.requires_grad:
+        return x.view_as(x)
+    tracked = x.detach().requires_grad_(True)
+    tangent = forward_ad.tangent_of(x)
+    if tangent is not None:
+        forward_ad.set_tangent(tracked, tangent)
+    return tracked
 
 
 def _argnums(argnums, args):
@@ -297,12 +307,10 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     return wrapper
 
 
-# -- forward mode, by two reverse passes -----------------------------------------------------
+# -- forward mode -------------------------------------------------------------------------------
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
-    """``(func(*primals), J @ tangents)``: the Jacobian-vector product.
-
-    Computed with two reverse passes (``u -> u^T J`` is linear in ``u``; its derivative in
-    direction ``tangents`` is ``J tangents``), with the values of PyTorch's forward mode.
+    """``(func(*primals), J @ tangents)``: the Jacobian-vector product, by forward mode: each
+    primal is made a dual tensor with its tangent, and ``func``'s ops carry the tangents along.
 
     >>> import autograd_lib as torch
     >>> from autograd_lib.func import jvp
@@ -329,6 +337,9 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
                 f"while the given forward gradient is of size {list(t.shape)}."
             )
+    if forward_ad._dual.level < 0:  # no dual level yet: forward mode
+        return _jvp_forward(func, primals, tangents, has_aux)
+    # inside another jvp: forward mode has one level only, so two reverse passes instead
     out, aux, inputs, _, keep = _call(func, primals, tuple(range(len(primals))), has_aux, "jvp")
     out_leaves, out_rebuild = _flatten(out)
     _check_tensors(out_leaves, "jvp(f, primals, tangents): Expected f(*primals) to return "
@@ -338,6 +349,29 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         uj = _grads(out_leaves, inputs, u, True)  # u^T J, a function of u
         jv = _grads(uj, u, tangent_leaves, keep)  # its derivative along the tangents
     result = (_detach(out, keep), out_rebuild(_detach(jv, keep)))
+    return result + (_detach(aux, keep),) if has_aux else result
+
+
+def _jvp_forward(func, primals, tangents, has_aux):
+    """``jvp`` by forward mode, in a dual level of its own."""
+    leaves, rebuild = _flatten(primals)
+    _check_tensors(leaves)
+    keep = _inside() or any(x.requires_grad for x in leaves)
+    with forward_ad.dual_level(), _Transform():
+        duals = [forward_ad.make_dual(p, t) for p, t in zip(leaves, _flatten(tangents)[0])]
+        out = func(*rebuild(duals))
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise RuntimeError("jvp(f, primals, tangents): output of function f should be a "
+                                   "tuple: (output, aux) if has_aux is True")
+            out, aux = out
+        out_leaves, out_rebuild = _flatten(out)
+        _check_tensors(out_leaves, "jvp(f, primals, tangents): Expected f(*primals) to return "
+                                   "Tensors; an output")
+        unpacked = [forward_ad.unpack_dual(o) for o in out_leaves]
+    values = [p for p, _ in unpacked]
+    jv = [zeros_like(o) if t is None else t for (_, t), o in zip(unpacked, out_leaves)]
+    result = (out_rebuild(_detach(values, keep)), out_rebuild(_detach(jv, keep)))
     return result + (_detach(aux, keep),) if has_aux else result
 
 
