@@ -8,6 +8,10 @@ whose error shrinks like eps^2. Autograd's derivative (the analytical Jacobian) 
 row at a time with ``autograd.grad`` and a one-hot ``grad_outputs``. If the two Jacobians differ
 by more than ``atol + rtol * |numerical|`` anywhere, ``gradcheck`` says where and by how much.
 Use float64 inputs: in float32 round-off swamps the comparison.
+
+``check_forward_ad=True`` also checks forward mode: the Jacobian built one column at a time,
+each the tangent of the output for a one-hot tangent of the input (``forward_ad``), against
+the same central differences.
 """
 
 import warnings
@@ -71,8 +75,31 @@ def _analytical(fn, inputs, i, out_index):
     return jac
 
 
-def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
-    """True if autograd's gradients of ``fn(*inputs)`` match central differences.
+def _forward(fn, inputs, i, out_index):
+    """The Jacobian of output ``out_index`` with respect to input ``i`` by forward mode: row
+    ``j`` is the output's tangent when input ``i`` has the one-hot tangent ``e_j``."""
+    from .forward_ad import dual_level, make_dual, unpack_dual
+
+    x = inputs[i]
+    n_out = _outputs(fn, inputs)[out_index].numel()
+    jac = np.zeros((x.numel(), n_out))
+    for j in range(x.numel()):
+        seed = np.zeros(x.numel(), dtype=x._data.dtype)
+        seed[j] = 1
+        tangent = Tensor._make(seed.reshape(x._data.shape)).to(device=x._dev)
+        with dual_level():
+            args = list(inputs)
+            args[i] = make_dual(x, tangent)
+            t = unpack_dual(_outputs(fn, args)[out_index]).tangent
+            if t is not None:
+                jac[j] = t._host().astype(np.float64).reshape(-1)
+    return jac
+
+
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              check_forward_ad=False, check_backward_ad=True, **_ignored):
+    """True if autograd's gradients of ``fn(*inputs)`` match central differences
+    (``check_forward_ad``: forward mode's too; ``check_backward_ad=False``: only those).
 
     On a mismatch, raises ``GradcheckError`` (or returns False with ``raise_exception=False``)
     with both Jacobians and the largest difference, so you can see which entry is wrong.
@@ -92,26 +119,37 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
                 stacklevel=2,
             )
     n_outputs = len(_outputs(fn, inputs))
+    modes = [(_analytical, "")] if check_backward_ad else []
+    if check_forward_ad:
+        modes.append((_forward, " computed with forward mode"))
     for o in range(n_outputs):
         for i in checked:
             numerical = _numerical(fn, inputs, i, o, eps)
-            analytical = _analytical(fn, inputs, i, o)
-            if not np.allclose(analytical, numerical, rtol=rtol, atol=atol):
-                diff = np.abs(analytical - numerical)
-                j, k = np.unravel_index(np.argmax(diff), diff.shape)
-                message = (
-                    f"Jacobian mismatch for output {o} with respect to input {i},\n"
-                    f"numerical:{_show(numerical)}\nanalytical:{_show(analytical)}\n\n"
-                    f"The largest difference is {diff[j, k]:.6g}, for the derivative of output "
-                    f"element {k} with respect to input element {j} "
-                    f"(numerical {numerical[j, k]:.6g},"
-                    f" analytical {analytical[j, k]:.6g}); allowed: atol={atol} + rtol={rtol} "
-                    "* |numerical|."
-                )
-                if raise_exception:
-                    raise GradcheckError(message)
-                return False
+            for jacobian, how in modes:
+                if not _check(numerical, jacobian(fn, inputs, i, o), o, i, how, atol, rtol,
+                              raise_exception):
+                    return False
     return True
+
+
+def _check(numerical, analytical, o, i, how, atol, rtol, raise_exception):
+    """Do the two Jacobians agree? If not: raise (or return False) with where they differ."""
+    if np.allclose(analytical, numerical, rtol=rtol, atol=atol):
+        return True
+    diff = np.abs(analytical - numerical)
+    j, k = np.unravel_index(np.argmax(diff), diff.shape)
+    message = (
+        f"Jacobian{how} mismatch for output {o} with respect to input {i},\n"
+        f"numerical:{_show(numerical)}\nanalytical:{_show(analytical)}\n\n"
+        f"The largest difference is {diff[j, k]:.6g}, for the derivative of output "
+        f"element {k} with respect to input element {j} "
+        f"(numerical {numerical[j, k]:.6g},"
+        f" analytical {analytical[j, k]:.6g}); allowed: atol={atol} + rtol={rtol} "
+        "* |numerical|."
+    )
+    if raise_exception:
+        raise GradcheckError(message)
+    return False
 
 
 def _show(jac):
