@@ -7,6 +7,7 @@ returns on the solution. Messages are shown to the student; the inputs here are 
 
 
 import autograd_lib as torch
+from autograd_course import spies
 from autograd_course.probing import numbers as _plain
 
 
@@ -21,24 +22,44 @@ def _after(out, fn, failed=None):
 
 
 def l06_ex1_tests(answer, probe):
-    grad_after_backwards = answer.grad_after_backwards
+    clear_grads = answer.clear_grads
 
-    def f(x):
-        return x ** 2 + 3 * x + 1
+    def case(shapes, used, set_to_none):
+        """Tensors of these shapes; those in `used` get a gradient from one backward(). Returns
+        what clear_grads did to each: None, the same gradient object (and its values), or a new
+        tensor."""
+        torch.manual_seed(len(shapes))
+        params = [torch.randn(*s).requires_grad_() for s in shapes]
+        before = [p.detach().clone() for p in params]
+        if used:
+            sum((params[i] ** 2).sum() * (i + 1) for i in used).backward()
+        grads = [p.grad for p in params]
+        result = clear_grads(params, set_to_none=set_to_none)
+        seen = []
+        for p, g in zip(params, grads):
+            if p.grad is None:
+                seen.append("None")
+            elif p.grad is g:
+                seen.append(["same object", _plain(p.grad)])
+            else:
+                seen.append(["new tensor", _plain(p.grad)])
+        unchanged = all(spies.same_values(b, p.detach()) for b, p in zip(before, params))
+        return {"returns": result is None, "grads": seen, "values kept": unchanged}
 
-    probe("k=1 not None", lambda: grad_after_backwards(f, 2.0, 1) is not None,
-          "after one backward() call, x.grad should hold dy/dx, not None")
-    probe("k=1", lambda: _plain(grad_after_backwards(f, 2.0, 1)),
-          "x.grad after 1 call is not dy/dx = 2x + 3 at x = 2 (visible test)")
-    probe("k=3", lambda: _plain(grad_after_backwards(f, 2.0, 3)),
-          "x.grad after 3 calls is not 3 * 7 = 21: backward() adds 7 each time (visible test)")
-    probe("k=0", lambda: grad_after_backwards(lambda x: x ** 3, 1.5, 0) is None,
-          "with k = 0 there is no backward() call: x.grad stays None, return it as it is")
-    probe("sin", lambda: _plain(grad_after_backwards(lambda x: torch.sin(x) * x, 0.5, 4)),
-          "x.grad is wrong for other functions, starting points and numbers of calls k")
-    probe("vector",
-          lambda: _plain(grad_after_backwards(lambda x: (x * x).sum(), [1.0, -2.0], 2)),
-          "x.grad is wrong (or has the wrong shape) when x0 is a list, i.e. x is a vector")
+    probe("visible: zeros", lambda: case([(), (2,), ()], [0, 1], False),
+          "clear_grads(..., set_to_none=False) is wrong in the visible test: fill existing "
+          "gradients with zeros in place, leave None as None, return nothing")
+    probe("visible: none", lambda: case([(), (2,), ()], [0, 1], True),
+          "clear_grads(...) with set_to_none=True (the default) must set every .grad to None")
+    probe("hidden: zeros", lambda: case([(3, 2), (4,), (), (2, 2)], [0, 2, 3], False),
+          "clear_grads(..., set_to_none=False) is wrong for other tensors: fill each existing "
+          "gradient with zeros in place (the same tensor object), skip tensors whose .grad is "
+          "None, do not change the values")
+    probe("hidden: none", lambda: case([(3, 2), (4,), (), (2, 2)], [1, 3], True),
+          "clear_grads with set_to_none=True is wrong for other tensors: every .grad must "
+          "become None")
+    probe("hidden: all none", lambda: case([(2,), (3,)], [], False),
+          "clear_grads must work when no tensor has a gradient yet (all .grad are None)")
 
 
 # -- Exercise 2 ---------------------------------------------------------------------------------
@@ -115,11 +136,17 @@ def l06_ex3_tests(answer, probe):
     out = {}
 
     def run():
-        out["w"], out["b"], out["losses"] = train_fixed(x, y, 0.1, 60)
+        with spies.calls(torch.optim.Optimizer, "step") as steps, spies.data_uses() as uses:
+            out["w"], out["b"], out["losses"] = train_fixed(x, y, 0.1, 60)
+        out["steps"], out["uses"] = steps.count, uses.count
         losses = out["losses"]
         return [isinstance(losses, list), len(losses)]
 
     probe("visible: losses list", run, "return one loss per epoch, in a list")
+    probe("visible: no .data", _after(out, lambda: out["uses"] == 0, True),
+          "do not use .data: let optimizer.step() update w and b")
+    probe("visible: steps", _after(out, lambda: out["steps"], 60),
+          "use torch.optim.SGD and call its step() once per epoch")
     probe("visible: float", _after(out, lambda: isinstance(out["losses"][0], float), True),
           "store each loss as a Python float (loss.item())")
     probe("visible: leaves",
@@ -144,11 +171,16 @@ def l06_ex3_tests(answer, probe):
         res = {}
 
         def run_case(x=x, y=y, lr=lr, epochs=epochs, res=res):
-            res["w"], res["b"], losses = train_fixed(x, y, lr, epochs)
+            with spies.calls(torch.optim.Optimizer, "step") as steps, spies.data_uses() as uses:
+                res["w"], res["b"], losses = train_fixed(x, y, lr, epochs)
+            res["rule"] = [steps.count, uses.count]
             return len(losses)
 
         probe(f"hidden {k}: epochs", run_case,
               "return one loss per epoch, for any number of epochs")
+        probe(f"hidden {k}: optimizer", _after(res, lambda res=res: res["rule"], [epochs, 0]),
+              "for other data and numbers of epochs, optimizer.step() must run once per epoch "
+              "and .data must not be used")
         probe(f"hidden {k}: w, b",
               _after(res, lambda res=res: [res["w"].item(), res["b"].item()]),
               "the final [w, b] differ from plain gradient descent for other data, learning "
