@@ -6,9 +6,10 @@ student's cells; every probe's value is compared, in the grader, with the value 
 returns on the solution. Messages are shown to the student; the inputs here are not.
 """
 
-import sys
+import contextlib
 
 import autograd_lib as torch
+from autograd_course import spies
 
 
 def _sorted(names):
@@ -82,6 +83,11 @@ def ex2_tests(answer, probe):
     probe("used twice", lambda: leaf_inputs(r * r, names),
           "a leaf used twice must be listed once")
     same_values = torch.tensor([1.0, 2.0], requires_grad=True)
+    scalar = torch.tensor(1.0, requires_grad=True)
+    scalar_twin = torch.tensor(1.0, requires_grad=True)
+    probe("scalar twin", lambda: leaf_inputs(scalar * 2, {"twin": scalar_twin, "x": scalar}),
+          "leaf_inputs must compare tensors with `is`: a tensor with the same value is another "
+          "tensor")
     probe("twin", lambda: leaf_inputs(same_values * 3, {"p": p, "twin": same_values}),
           "leaf_inputs must compare tensors with `is`: a tensor with the same values is another "
           "tensor")
@@ -96,30 +102,52 @@ def ex2_tests(answer, probe):
           "leaf_inputs is wrong on a graph where many paths lead to the same nodes")
 
 
-class _TooManySteps(BaseException):
-    """Raised by the step counter (a BaseException: `except Exception` does not stop it)."""
+class _TooManyReads(BaseException):
+    """Raised by _reads (a BaseException: `except Exception` does not stop it)."""
 
 
-def _counted(function, steps):
-    """function(), stopped after `steps` Python events (calls and lines) in the code it runs:
-    its value, or "too many steps". Counts work, not time, so it does not depend on the
-    machine."""
-    left = [steps]
+@contextlib.contextmanager
+def _reads(limit):
+    """Count the reads of Node.next_functions in the block (yields a spies.Count); past `limit`
+    reads, stop the answer with _TooManyReads. Counts work, not time: the same on every machine,
+    and a walk that would take 2**40 steps stops at once."""
+    with spies.calls(torch.autograd.graph.Node, "next_functions") as seen:
+        counted = torch.autograd.graph.Node.__dict__["next_functions"]
 
-    def tracer(frame, event, arg):
-        left[0] -= 1
-        if left[0] < 0:
-            raise _TooManySteps
-        return tracer
+        def read(this):
+            if seen.count >= limit:
+                raise _TooManyReads
+            return counted.fget(this)
 
-    old = sys.gettrace()
-    sys.settrace(tracer)
+        torch.autograd.graph.Node.next_functions = property(read)
+        try:
+            yield seen
+        finally:
+            torch.autograd.graph.Node.next_functions = counted
+
+
+def _nodes(t):
+    """The number of nodes in the graph behind t (AccumulateGrad included)."""
+    seen, todo = set(), [t.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        todo.extend(child for child, _ in node.next_functions)
+    return len(seen)
+
+
+def _memoised(longest_chain, t):
+    """longest_chain(t), and whether it read next_functions at most 3 times per node (a
+    memoised walk) rather than about once per path."""
+    limit = 3 * _nodes(t)
     try:
-        return function()
-    except _TooManySteps:
-        return "too many steps"
-    finally:
-        sys.settrace(old)
+        with _reads(limit):
+            value = longest_chain(t)
+    except _TooManyReads:
+        return {"value": None, "memoised": False}
+    return {"value": value, "memoised": True}
 
 
 def grow(x):
@@ -153,79 +181,69 @@ def ex3_tests(answer, probe):
     probe("no grad", lambda: longest_chain(torch.tensor(3.0) * 2),
           "longest_chain must return 0 for a result that needs no gradient (it has no grad_fn)")
 
-    # A chain of n additions t + t has 2**n paths: without a memory of the nodes already
-    # measured, the walk takes about 2**n steps. Counted in steps, not seconds; a memoised walk
-    # needs a few hundred.
+    # Graphs where many paths lead to the same nodes: a walk without a memory of the nodes
+    # already measured reads next_functions about once per path (2**n), a memoised one once per
+    # node. Counted, not timed.
+    memo = ("longest_chain reads next_functions again and again on a graph where many paths "
+            "lead to the same nodes: memoise (keep the length of each node in a dict)")
+
     def doubled(n):
         t = a
         for _ in range(n):
             t = t + t
-        return _counted(lambda: longest_chain(t), 200_000)
+        return _memoised(longest_chain, t)
 
-    memo = ("longest_chain must remember the length of every node it has already measured "
-            "(memoise): on a graph where many paths lead to the same nodes, it walks the same "
-            "paths again and again")
-    probe("20 doublings", lambda: doubled(20), memo)
+    def sine_ladder(n):
+        t = a
+        for _ in range(n):
+            t = t * t.sin()      # two paths from each step to the one before
+        return _memoised(longest_chain, t)
+
+    probe("12 doublings", lambda: doubled(12), memo)
     probe("40 doublings", lambda: doubled(40), memo)
-
-
-def _chain_of_squares(t, n):
-    """The graph behind t, n steps down: each step's node name and whether its two edges lead
-    to the same node, then the name of the node reached."""
-    steps = []
-    node = t.grad_fn
-    for _ in range(n):
-        if node is None or node.name() != "MulBackward0":
-            steps.append(None if node is None else node.name())
-            return steps
-        (left, _), (right, _) = node.next_functions
-        steps.append([node.name(), left is right])
-        node = left
-    steps.append(None if node is None else node.name())
-    return steps
+    probe("sine ladder 30", lambda: sine_ladder(30), memo)
 
 
 def ex4_tests(answer, probe):
-    repeated_square = answer.repeated_square
+    uses_of = answer.uses_of
+    x = torch.tensor(2.0, requires_grad=True)
+    probe("x**2 + 3*x + 1", lambda: uses_of(x**2 + 3 * x + 1, x),
+          "x**2 + 3*x + 1 uses x twice: expected 2")
+    probe("x * x", lambda: uses_of(x * x, x),
+          "x * x is one node with two edges to x: count edges, not nodes")
+    u = 3 * x
+    probe("shared u", lambda: uses_of(u * u, x),
+          "in u * u with u = 3 * x, x is used only once: visit each node once")
+    probe("leaf", lambda: uses_of(x, x), "for a leaf (no grad_fn), uses_of must return 0")
+    other = torch.tensor(2.0, requires_grad=True)
+    probe("same value", lambda: uses_of(x * x, other),
+          "uses_of must compare tensors with `is`: a tensor with the same value is another "
+          "tensor")
 
-    def run(value, n, what):
-        x = torch.tensor(value, requires_grad=True)
-        y = repeated_square(x, n)
-        if what == "value":
-            return y
-        if what == "graph":
-            return _chain_of_squares(y, n)
-        y.backward()
-        return x.grad
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    b = torch.tensor([3.0, 4.0], requires_grad=True)
+    c = torch.tensor([5.0, 6.0])
+    graph = (a * b + a * c + (a + 1).exp() * a).sum()
+    others = "uses_of is wrong for other graphs and leaves"
+    probe("graph, a", lambda: uses_of(graph, a), others)
+    probe("graph, b", lambda: uses_of(graph, b), others)
+    probe("graph, c (no grad)", lambda: uses_of(graph, c), others)
+    probe("b not used", lambda: uses_of(a.exp(), b), others)
+    twin = torch.tensor([1.0, 2.0], requires_grad=True)
+    probe("vector twin", lambda: uses_of(graph, twin),
+          "uses_of must compare tensors with `is`: a tensor with the same values is another "
+          "tensor")
+    probe("no grad", lambda: uses_of(torch.tensor(3.0) * 2, x),
+          "uses_of must return 0 for a result that needs no gradient (it has no grad_fn)")
+    u = a.exp()
+    probe("shared exp", lambda: uses_of((u * u + u).sum(), a), others)
 
-    probe("1.5, 2 value", lambda: run(1.5, 2, "value"), "repeated_square(1.5, 2) is wrong")
-    probe("1.5, 2 graph", lambda: run(1.5, 2, "graph"),
-          "the graph of repeated_square(x, 2) is not a chain of 2 MulBackward0 nodes, each "
-          "using the previous result twice (t * t), down to x's AccumulateGrad node")
-    probe("1.5, 2 grad", lambda: run(1.5, 2, "grad"),
-          "the derivative of repeated_square(x, 2) at x = 1.5 is wrong")
+    def doubled():
+        t = a
+        for _ in range(14):
+            t = t + t
+        return uses_of(t.sum(), a)
 
-    probe("n=3 value", lambda: run(0.9, 3, "value"),
-          "repeated_square is wrong for other x and n")
-    probe("n=3 graph", lambda: run(0.9, 3, "graph"),
-          "for other n, the graph is not a chain of n MulBackward0 nodes, each using the "
-          "previous result twice (t * t), down to x's AccumulateGrad node")
-    probe("n=3 grad", lambda: run(0.9, 3, "grad"),
-          "the derivative of repeated_square is wrong for other x and n")
-
-    def vector(what):
-        v = torch.tensor([1.0, -1.1, 1.01], requires_grad=True)
-        y = repeated_square(v, 5)
-        return y if what == "value" else _chain_of_squares(y, 5)
-
-    probe("vector value", lambda: vector("value"),
-          "repeated_square is wrong for a tensor with several elements", rtol=1e-4)
-    probe("vector graph", lambda: vector("graph"),
-          "for a tensor with several elements, the graph is not a chain of n MulBackward0 "
-          "nodes, each using the previous result twice (t * t)")
-
-    def zero():
-        x = torch.tensor(0.9, requires_grad=True)
-        return repeated_square(x, 0) is x
-
-    probe("n = 0", zero, "for n = 0, repeated_square must return x itself")
+    probe("14 doublings", doubled,
+          "uses_of is wrong on a graph where many paths lead to the same nodes: visit each node "
+          "once")
