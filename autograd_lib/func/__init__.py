@@ -358,7 +358,8 @@ def _jvp_forward(func, primals, tangents, has_aux):
     _check_tensors(leaves)
     keep = _inside() or any(x.requires_grad for x in leaves)
     with forward_ad.dual_level(), _Transform():
-        duals = [forward_ad.make_dual(p, t) for p, t in zip(leaves, _flatten(tangents)[0])]
+        duals = [forward_ad.make_dual(p, t.to(p.dtype))  # (a tangent in the primal's dtype)
+                 for p, t in zip(leaves, _flatten(tangents)[0])]
         out = func(*rebuild(duals))
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):

@@ -160,8 +160,10 @@ class _MseLoss(Function):
     @staticmethod
     def forward(ctx, x, t, reduction):
         ctx.save_for_backward(x, t)
+        ctx.save_for_forward(x, t)
         difference = x - t
         ctx.norm = 2 / difference.numel() if reduction == "mean" else 2
+        ctx.reduction = reduction
         return _reduce(difference**2, reduction)
 
     @staticmethod
@@ -169,6 +171,11 @@ class _MseLoss(Function):
         x, t = ctx.saved_tensors
         grad = ctx.norm * (x - t) * grad_output
         return grad, -grad, None
+
+    @staticmethod
+    def jvp(ctx, tx, tt, _):  # forward mode: the reduction of 2 (x - t) (dx - dt)
+        x, t = ctx.saved_tensors
+        return _reduce(2 * (x - t) * (tx - tt), ctx.reduction)
 
 
 @functools.partial(_named_like_pytorch, name="NllLossBackward0")
@@ -179,6 +186,7 @@ class _NllLoss(Function):
     @staticmethod
     def forward(ctx, input, target, reduction):
         ctx.save_for_backward(target)
+        ctx.save_for_forward(target)
         ctx.reduction, ctx.num_classes = reduction, input.shape[-1]
         if input.dim() == 1:  # a single sample
             return _reduce(-input[target], reduction)
@@ -196,6 +204,11 @@ class _NllLoss(Function):
         elif ctx.reduction == "mean" and target.dim() == 1:
             grad_output = grad_output / ctx.count
         return -grad_output * is_target, None, None
+
+    @staticmethod
+    def jvp(ctx, t_input, t_target, _):  # linear in the input: the loss of the tangent
+        (target,) = ctx.saved_tensors
+        return _NllLoss.forward(ctx, t_input, target, ctx.reduction)
 
 
 def cross_entropy(input, target, reduction="mean"):
@@ -245,6 +258,7 @@ class _BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, y, weight, reduction):
         ctx.save_for_backward(p, y, weight)
+        ctx.save_for_forward(p, y, weight)
         ctx.reduction = reduction
         losses = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
         return _reduce(_weighted(losses, weight), reduction)
@@ -257,6 +271,13 @@ class _BinaryCrossEntropy(Function):
         grad_p = grad_output * (p - y) / (p * (1 - p)).clamp(min=_BCE_EPSILON)
         grad_y = grad_output * ((1 - p).log() - p.log())  # not clamped: inf at p = 0 or 1
         return _weighted(grad_p, weight), _weighted(grad_y, weight), None, None
+
+    @staticmethod
+    def jvp(ctx, tp, ty, tweight, _):  # the same derivatives, times the tangents, reduced
+        p, y, weight = ctx.saved_tensors
+        dp = (p - y) / (p * (1 - p)).clamp(min=_BCE_EPSILON)
+        dy = (1 - p).log() - p.log()
+        return _reduce(_weighted(dp * tp + dy * ty, weight), ctx.reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -303,6 +324,7 @@ class _BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
         ctx.save_for_backward(x, y, weight, pos_weight)
+        ctx.save_for_forward(x, y, weight, pos_weight)
         ctx.reduction = reduction
         log1p_exp = _log1p_exp_neg(x)
         if pos_weight is not None:
@@ -315,6 +337,17 @@ class _BinaryCrossEntropyWithLogits(Function):
         x, y, weight, pos_weight = ctx.saved_tensors
         if ctx.reduction == "mean":
             grad_output = grad_output / x.numel()
+        grad_x, grad_y = _BinaryCrossEntropyWithLogits.derivatives(x, y, weight, pos_weight)
+        return grad_output * grad_x, grad_output * grad_y, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, ty, tweight, tpos_weight, _):  # the derivatives times the tangents
+        grad_x, grad_y = _BinaryCrossEntropyWithLogits.derivatives(*ctx.saved_tensors)
+        return _reduce(grad_x * tx + grad_y * ty, ctx.reduction)
+
+    @staticmethod
+    def derivatives(x, y, weight, pos_weight):
+        """d loss / dx and d loss / dy, elementwise (before the reduction)."""
         if pos_weight is None:
             grad_x, grad_y = x.sigmoid() - y, -x
         else:
@@ -322,7 +355,7 @@ class _BinaryCrossEntropyWithLogits(Function):
             grad_y = (pos_weight - 1) * _log1p_exp_neg(x) - x
         if weight is not None:
             grad_x, grad_y = grad_x * weight, grad_y * weight
-        return grad_output * grad_x, grad_output * grad_y, None, None, None
+        return grad_x, grad_y
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +374,7 @@ class _Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         values = np.asarray(x.detach().cpu().numpy())
         result = np.asarray(np.frompyfunc(math.erf, 1, 1)(values), dtype=values.dtype)
         return autograd_lib.tensor(result, device=x.device)
@@ -350,6 +384,10 @@ class _Erf(Function):
         (x,) = ctx.saved_tensors
         return grad_output * (2 / math.sqrt(math.pi)) * (-x * x).exp()
 
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _Erf.backward(ctx, t)
+
 
 class _Log1p(Function):
     """log(1 + x), exact for small x (where ``(1 + x).log()`` loses digits); d/dx = 1/(1 + x)."""
@@ -357,12 +395,17 @@ class _Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         return Tensor._make(module_of(x._data).log1p(x._data), False, None, x.device)
 
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         return grad_output / (1 + x)
+
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _Log1p.backward(ctx, t)
 
 
 def gelu(input, approximate="none"):
@@ -394,6 +437,7 @@ class _Gelu(Function):
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         ctx.approximate = approximate
         if approximate == "none":
             return x * 0.5 * (1 + _Erf.apply(x * (1 / math.sqrt(2))))
@@ -410,6 +454,10 @@ class _Gelu(Function):
         slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _BETA * (1 + 3 * _KAPPA * x * x)
         return grad_output * slope, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _Gelu.backward(ctx, t)[0]
+
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` where x > 0, ``negative_slope * x`` elsewhere: a ReLU that lets a little through."""
@@ -424,6 +472,7 @@ class _LeakyRelu(Function):
     @staticmethod
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         ctx.slope = slope
         return autograd_lib.where(x > 0, x, x * ctx.slope)
 
@@ -431,6 +480,10 @@ class _LeakyRelu(Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         return autograd_lib.where(x > 0, grad_output, grad_output * ctx.slope), None
+
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _LeakyRelu.backward(ctx, t)[0]
 
 
 def silu(input, inplace=False):
@@ -446,6 +499,7 @@ class _Silu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         return x * x.sigmoid()
 
     @staticmethod
@@ -453,6 +507,10 @@ class _Silu(Function):
         (x,) = ctx.saved_tensors
         s = x.sigmoid()
         return grad_output * s * (1 + x * (1 - s))
+
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _Silu.backward(ctx, t)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -473,6 +531,7 @@ class _Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         ctx.beta, ctx.threshold = beta, threshold
         scaled = x * beta
         smooth = _Log1p.apply(scaled.clamp(max=threshold).exp()) / beta
@@ -485,6 +544,10 @@ class _Softplus(Function):
         grad = autograd_lib.where(scaled > ctx.threshold, grad_output,
                                   grad_output * scaled.sigmoid())
         return grad, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):  # elementwise: J is diagonal, J v = the backward formula on v
+        return _Softplus.backward(ctx, t)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,6 +611,7 @@ class _LayerNorm(Function):
     @staticmethod
     def forward(ctx, x, n, weight, bias, eps):
         ctx.save_for_backward(x, weight)
+        ctx.save_for_forward(x, weight, bias)
         ctx.dims, ctx.eps = tuple(range(-n, 0)), eps
         ctx.batch_dims = tuple(range(x.dim() - n))
         output, _ = _normalized(x, ctx.dims, eps)
@@ -570,6 +634,18 @@ class _LayerNorm(Function):
         if ctx.needs_input_grad[3]:
             grad_bias = _sum_over(grad_output, ctx.batch_dims)
         return grad_x, None, grad_weight, grad_bias, None
+
+    @staticmethod
+    def jvp(ctx, tx, tn, tweight, tbias, teps):
+        """d x̂ = r (dx - mean(dx) - x̂ mean(x̂ dx)) (the backward formula with dx for ĝ), then
+        d(x̂ w + b) = d x̂ w + x̂ dw + db."""
+        x, weight, bias = ctx.saved_tensors
+        x_hat, rstd = _normalized(x, ctx.dims, ctx.eps)
+        out = rstd * (tx - tx.mean(ctx.dims, keepdim=True)
+                      - x_hat * (x_hat * tx).mean(ctx.dims, keepdim=True))
+        if weight is not None:
+            out = out * weight + x_hat * tweight
+        return out if bias is None else out + tbias
 
 
 def _sum_over(t, dims):
@@ -614,6 +690,7 @@ class _Embedding(Function):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx):
         ctx.save_for_backward(indices)
+        ctx.save_for_forward(indices)
         ctx.num_embeddings, ctx.padding_idx = weight.shape[0], padding_idx
         return weight[indices]
 
@@ -626,6 +703,11 @@ class _Embedding(Function):
             rows = rows * (flat != ctx.padding_idx).unsqueeze(-1).to(rows.dtype)
         grad_weight = rows.new_zeros((ctx.num_embeddings, rows.shape[1]))
         return grad_weight.index_add(0, flat, rows), None, None
+
+    @staticmethod
+    def jvp(ctx, tweight, tindices, _):  # linear: the same rows of the tangent
+        (indices,) = ctx.saved_tensors
+        return tweight[indices]
 
 
 def one_hot(tensor, num_classes=-1):
