@@ -572,7 +572,7 @@ def test_func_jvp_uses_forward_mode():
     np.testing.assert_allclose(cube(ag.tensor([1.0, 2.0])).numpy(), [[6.0, 0.0], [0.0, 12.0]])
 
 
-# -- gradcheck --------------------------------------------------------------------------------------
+# -- gradcheck ---------------------------------------------------------------------------------
 def test_gradcheck_with_forward_ad():
     x = ag.tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
     assert ag.autograd.gradcheck(lambda x: (x.exp() @ x.T).softmax(0).cumprod(1), (x,),
@@ -598,7 +598,7 @@ def test_gradcheck_with_forward_ad():
                                      check_backward_ad=False, raise_exception=False)
 
 
-# -- the tutorial ------------------------------------------------------------------------------------
+# -- the tutorial ------------------------------------------------------------------------------
 # The tutorial's last part uses functorch (``ft.jvp``, ``ft.make_functional_with_buffers``); with
 # autograd_lib in torch's place, ``functorch`` is a stand-in made of ``autograd_lib.func``.
 FUNCTORCH = '''

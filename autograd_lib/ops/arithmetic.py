@@ -21,9 +21,9 @@ from ..tensor import Tensor
 from ._common import (
     _dual,
     _make,
-    forward,
     _state,
     cast,
+    forward,
     log,
     operands,
     quiet,

@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# ruff: noqa: E501, I001  (the tutorial's own long lines and import order)
 # PyTorch's tutorial "Forward-mode Automatic Differentiation (Beta)"
 # (https://pytorch.org/tutorials/intermediate/forward_ad_usage.html, source:
 # https://github.com/pytorch/tutorials/blob/main/intermediate_source/forward_ad_usage.py, as of
@@ -281,7 +282,7 @@ def func_params_only(params):
     return func(params, buffers, input)
 
 model_output, jvp_out = ft.jvp(func_params_only, (params,), (tangents,))
-print("model_output", model_output[:2].detach(), "jvp_out", jvp_out[:2].detach())  # added: the results
+print("model_output", model_output[:2].detach(), "jvp_out", jvp_out[:2].detach())  # added
 
 
 ######################################################################
