@@ -9,6 +9,7 @@ returns on the solution. Messages are shown to the student; the inputs here are 
 import numpy as np
 
 import autograd_lib as torch
+from autograd_course import spies
 
 
 def _mse_floats(x, y):
@@ -91,15 +92,17 @@ def l08_ex2_tests(answer, probe):
         return lin
 
     def run(model, x):
-        """What predict returns, and whether it left the grad mode on and the model's grads
-        untouched."""
+        """What predict returns, the grad mode at each call of the model, and whether it left
+        the grad mode on and the model's grads untouched."""
+        wrapped, modes = spies.grad_mode(model)
         try:
-            out = predict(model, x)
+            out = predict(wrapped, x)
         finally:
             mode_after = torch.is_grad_enabled()
             torch.set_grad_enabled(True)
         return {"shape": list(out.shape), "values": out.detach().reshape(-1).tolist(),
                 "no graph": out.grad_fn is None and not out.requires_grad,
+                "modes": [bool(m) for m in modes],
                 "grad mode on": bool(mode_after),
                 "no backward": all(p.grad is None for p in model.parameters())}
 
@@ -114,6 +117,9 @@ def l08_ex2_tests(answer, probe):
           "predict must not record a graph (no grad_fn, no requires_grad)")
     probe("visible: grad mode", lambda: visible()["grad mode on"],
           "the grad mode must be on again after predict()")
+    probe("visible: model called without grad", lambda: visible()["modes"],
+          "call the model once, with the grad mode off (torch.no_grad()): detaching the result "
+          "afterwards is too late, the graph was already recorded")
 
     def single():
         return run(line(), torch.tensor([4.0]))
@@ -122,6 +128,8 @@ def l08_ex2_tests(answer, probe):
           "for a single input, predict must return a tensor of shape (1,)")
     probe("N = 1: values", lambda: single()["values"],
           "the prediction for a single input is wrong")
+    probe("N = 1: model called without grad", lambda: single()["modes"],
+          "for a single input, call the model once, with the grad mode off")
 
     def net():
         torch.manual_seed(5)
@@ -135,6 +143,8 @@ def l08_ex2_tests(answer, probe):
           "the predictions of a small network (Linear, Tanh, Linear) are wrong")
     probe("net: no graph", lambda: [net()[k] for k in ("no graph", "grad mode on")],
           "for a small network, predict must not record a graph and must leave the grad mode on")
+    probe("net: model called without grad", lambda: net()["modes"],
+          "for a small network, call the model once, with the grad mode off")
     probe("net: no backward", lambda: net()["no backward"],
           "predict must not call backward() (the model's parameters got a .grad)")
 
@@ -162,6 +172,9 @@ def l08_ex3_tests(answer, probe):
     x0 = torch.rand(60) * 4
     y0 = 2 * x0 + 1 + 0.5 * torch.randn(60)
     # All data first, so that what fit_line draws from the generator does not change them.
+    torch.manual_seed(12)
+    x5 = torch.rand(50) * 3 + 5
+    y5 = 0.5 * x5 + 1 + 0.2 * torch.randn(50)
     torch.manual_seed(11)
     x1 = torch.rand(80) * 10
     y1 = -0.7 * x1 + 4 + 0.3 * torch.randn(80)
@@ -174,6 +187,9 @@ def l08_ex3_tests(answer, probe):
     cases = [
         ("visible", x0, y0, "on the visible test's data (y = 2x + 1 + noise, x in [0, 4]) your "
                             "line's MSE is more than 1% above the best possible"),
+        ("visible [5, 8]", x5, y5, "on the visible test's second data (y = 0.5x + 1 + noise, "
+                                   "x in [5, 8]) your line's MSE is more than 1% above the best "
+                                   "possible"),
         ("wide x", x1, y1, "on other data, with larger x values than in the visible test, "
                            "your line's MSE is more than 1% above the best possible" + hint),
         ("x around 0", x2, y2, "on other data, with x values on both sides of 0, your line's "
@@ -233,6 +249,9 @@ def l08_ex4_tests(answer, probe):
     torch.manual_seed(0)
     x0 = torch.rand(100) * 4
     y0 = 2 * x0 + 1 + 0.5 * torch.randn(100)
+    torch.manual_seed(4)
+    x5 = torch.rand(80) * 6 + 2
+    y5 = -x5 + 3 + 0.3 * torch.randn(80)
     torch.manual_seed(21)
     x1 = torch.rand(50) * 10
     y1 = 1.5 * x1 - 3 + torch.randn(50)
@@ -241,6 +260,7 @@ def l08_ex4_tests(answer, probe):
     x3 = torch.randn(200) * 0.3 + 1
     y3 = 4 * x3 + 0.2 * torch.randn(200)
     cases = [("visible", x0, y0, "on the visible test's data (x in [0, 4])"),
+             ("visible [2, 8]", x5, y5, "on the visible test's second data (x in [2, 8])"),
              ("wide x", x1, y1, "on other data, with larger x values"),
              ("x around 0", x2, y2, "on other data, with x values on both sides of 0"),
              ("x near 1", x3, y3, "on other data, with x values packed around 1")]
