@@ -9,9 +9,10 @@ starts with the grad mode switched on, as the original test cells found it, and 
 back on afterwards.
 """
 
-import itertools
+import functools
 
 import autograd_lib as torch
+from autograd_course import spies
 from autograd_course.probing import numbers as _plain
 
 
@@ -96,6 +97,34 @@ def l07_ex1_tests(answer, probe):
 
 # -- Exercise 2 ---------------------------------------------------------------------------------
 
+_INPLACE = ["__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__", "add_", "sub_",
+            "mul_", "div_", "copy_", "fill_", "zero_"]
+
+
+def _inplace_grad_modes(tensors, run):
+    """A spy (the one of the visible test): run(), and return the grad mode at each in-place
+    change of the numbers of one of ``tensors`` (through the tensor, its .data, a detach())."""
+    ptrs = {t.data_ptr() for t in tensors}
+    modes = []
+    originals = {name: getattr(torch.Tensor, name) for name in _INPLACE}
+
+    def spy(method):
+        @functools.wraps(method)
+        def spied(self, *args, **kwargs):
+            if self.data_ptr() in ptrs:
+                modes.append(torch.is_grad_enabled())
+            return method(self, *args, **kwargs)
+        return spied
+
+    for name, method in originals.items():
+        setattr(torch.Tensor, name, spy(method))
+    try:
+        run()
+    finally:
+        for name, method in originals.items():
+            setattr(torch.Tensor, name, method)
+    return modes
+
 
 def l07_ex2_tests(answer, probe):
     sgd_step = answer.sgd_step
@@ -106,11 +135,14 @@ def l07_ex2_tests(answer, probe):
         loss = ((w * torch.tensor([3.0, 1.0])).sum() + b) ** 2
         loss.backward()
         params = [w, b]
+        results = []
         try:
-            result = sgd_step(params, 0.1)
+            with spies.data_uses() as data:
+                modes = _inplace_grad_modes(params, lambda: results.append(sgd_step(params, 0.1)))
         finally:
             mode_after = torch.is_grad_enabled()
-        return {"w": w, "b": b, "params": params, "result": result, "mode after": mode_after}
+        return {"w": w, "b": b, "params": params, "result": results[0], "mode after": mode_after,
+                "data": data.count, "modes": [bool(m) for m in modes]}
 
     vis = _Once(visible)
     probe("visible: returns None", lambda: vis()["result"] is None,
@@ -125,6 +157,10 @@ def l07_ex2_tests(answer, probe):
     probe("visible: b", lambda: _plain(vis()["b"]),
           "b after the step of the visible test is not b - 0.1 * 3 = 0.2: update the tensor "
           "itself, in place")
+    probe("visible: no .data", lambda: vis()["data"] == 0,
+          "sgd_step used .data: update the parameters under torch.no_grad() instead")
+    probe("visible: under no_grad", lambda: bool(vis()["modes"]) and not any(vis()["modes"]),
+          "change the parameters in place while the grad mode is off, under torch.no_grad()")
     probe("visible: leaf", lambda: vis()["w"].is_leaf and vis()["w"].grad_fn is None,
           "w must stay a leaf: do the update under no_grad")
     probe("visible: requires_grad", lambda: bool(vis()["w"].requires_grad),
@@ -138,14 +174,19 @@ def l07_ex2_tests(answer, probe):
         p = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
         q = torch.tensor([5.0, 6.0], requires_grad=True)
         (p.sum() * 2).backward()
-        sgd_step([p, q], 0.25)
-        return {"p": p, "q": q}
+        with spies.data_uses() as data:
+            modes = _inplace_grad_modes([p, q], lambda: sgd_step([p, q], 0.25))
+        return {"p": p, "q": q, "data": data.count, "modes": [bool(m) for m in modes]}
 
     mat = _Once(matrix)
     probe("matrix: p", lambda: _plain(mat()["p"]),
           "a parameter that is a matrix is not updated to p - lr * p.grad")
     probe("matrix: q", lambda: _plain(mat()["q"]),
           "a parameter whose .grad is None must not change")
+    probe("matrix: rules", lambda: [mat()["data"] == 0, bool(mat()["modes"]),
+                                    not any(mat()["modes"])],
+          "for other parameters, sgd_step must change them in place under torch.no_grad(), "
+          "without .data")
     probe("matrix: leaf and grads",
           lambda: [mat()["p"].is_leaf, mat()["p"].grad is None, mat()["q"].grad is None],
           "after the step every parameter must be a leaf whose .grad is None")
@@ -169,40 +210,33 @@ def l07_ex2_tests(answer, probe):
 # -- Exercise 3 ---------------------------------------------------------------------------------
 
 
-def _as_bool(value):
-    """What `got is expected or got == expected` accepts: True, False, or neither."""
-    if value is True or value == True:  # noqa: E712  (a tensor or NumPy bool compares too)
-        return True
-    if value is False or value == False:  # noqa: E712
-        return False
-    return "not a boolean"
-
-
-MODES = ["default", "no_grad", "enable_grad_in_no_grad", "set_grad_enabled_True",
-         "set_grad_enabled_False", "inference_mode"]
-
-
 def l07_ex3_tests(answer, probe):
-    predict_requires_grad = answer.predict_requires_grad
-    torch.set_grad_enabled(True)
+    fixed = answer.fixed
 
-    visible = [([True, False], "default"), ([False, False], "default"),
-               ([True, True], "no_grad"), ([True], "enable_grad_in_no_grad")]
-    for flags, mode in visible:
-        probe(f"visible {flags} {mode}",
-              lambda: _as_bool(predict_requires_grad(list(flags), mode)),
-              "predict_requires_grad is wrong on one of the cases of the visible tests")
+    def run(values):
+        a = torch.tensor(values, requires_grad=True)
+        value = fixed(a)
+        out = {"value": _plain(value), "connected": value.grad_fn is not None}
+        torch.set_grad_enabled(True)
+        value.backward()
+        out["grad"] = _plain(a.grad)
+        out["a"] = a.tolist()
+        return out
 
-    for mode in MODES:
-        for n in (1, 2, 3):
-            for flags in itertools.product([False, True], repeat=n):
-                probe(f"{list(flags)} {mode}",
-                      lambda: bool(predict_requires_grad(list(flags), mode)),
-                      f"predict_requires_grad is wrong for some lists of flags in mode {mode!r}")
-
-    probe("mode after", lambda: torch.is_grad_enabled(),
-          "after predict_requires_grad returns, the grad mode must be on (do not leave it off)")
-    torch.set_grad_enabled(True)
+    cases = [("visible", [0.0, 1.0, -2.0], "of the visible test"),
+             ("other", [[0.5, -0.25], [3.0, -1.5]], "for other inputs"),
+             ("one", [0.75], "for other inputs")]
+    for key, values, where in cases:
+        got = _Once(lambda values=values: run(values))
+        probe(f"{key}: value", lambda got=got: got()["value"],
+              f"the value of fixed(a) {where} is wrong", atol=1e-6)
+        probe(f"{key}: connected", lambda got=got: got()["connected"],
+              f"the result {where} must be part of the graph (do not detach it)")
+        probe(f"{key}: grad", lambda got=got: got()["grad"],
+              f"backward() fails or gives a wrong gradient {where}: a tensor saved for the "
+              "backward pass must not be changed in place", atol=1e-6)
+        probe(f"{key}: a unchanged", lambda got=got: got()["a"],
+              f"fixed(a) changed a {where}")
 
 
 # -- Exercise 4 ---------------------------------------------------------------------------------
@@ -249,3 +283,62 @@ def l07_ex4_tests(answer, probe):
 
     probe("other: grad", other_grad,
           "the gradient does not pass straight through to x for other inputs and bounds")
+
+
+# -- Exercise 5 ---------------------------------------------------------------------------------
+
+
+def l07_ex5_tests(answer, probe):
+    train_last_layer = answer.train_last_layer
+
+    def run(seed, n_in, hidden, n, lr, steps):
+        torch.manual_seed(seed)
+        params = [torch.randn(n_in, hidden, requires_grad=True),
+                  (torch.randn(hidden) * 0.1).requires_grad_(),
+                  torch.randn(hidden, 1, requires_grad=True),
+                  torch.zeros(1, requires_grad=True)]
+        W1, b1, W2, b2 = params
+        before = [p.detach().clone() for p in params]
+        x = torch.randn(n, n_in)
+        y = torch.randn(n, 1)
+        with spies.calls(torch.optim.SGD, "__init__") as made, \
+                spies.calls(torch.optim.Optimizer, "step") as stepped:
+            losses = train_last_layer(params, x, y, lr, steps)
+        given = ([p for group in made.args[0][0].param_groups for p in group["params"]]
+                 if made.count else [])
+        return {
+            "losses": _plain(losses) if isinstance(losses, list) else "not a list",
+            "floats": isinstance(losses, list) and all(isinstance(v, float) for v in losses),
+            "frozen grads": [W1.grad is None, b1.grad is None],
+            "frozen flags": [bool(W1.requires_grad), bool(b1.requires_grad)],
+            "frozen values": [spies.same_values(W1, before[0]), spies.same_values(b1, before[1])],
+            "optimizers": made.count,
+            "given": [len(given)] + [any(p is q for p in given) for q in params],
+            "steps": stepped.count,
+            "trained": W2.reshape(-1).tolist() + b2.tolist(),
+        }
+
+    cases = [("visible", (0, 2, 3, 6, 0.1, 5), "in the visible test"),
+             ("other", (7, 3, 4, 10, 0.05, 8), "for another model and data"),
+             ("bigger", (3, 1, 6, 5, 0.2, 3), "for another model and data")]
+    for key, args, where in cases:
+        got = _Once(lambda args=args: run(*args))
+        probe(f"{key}: frozen grads", lambda got=got: got()["frozen grads"],
+              f"{where}, W1.grad and b1.grad must stay None: freeze them with "
+              "requires_grad_(False) (do not set their .grad to zeros)")
+        probe(f"{key}: frozen flags", lambda got=got: got()["frozen flags"],
+              f"{where}, freeze W1 and b1 with requires_grad_(False)")
+        probe(f"{key}: frozen values", lambda got=got: got()["frozen values"],
+              f"{where}, the frozen parameters W1 and b1 changed")
+        probe(f"{key}: one optimizer", lambda got=got: got()["optimizers"],
+              f"{where}, create one torch.optim.SGD")
+        probe(f"{key}: optimizer params", lambda got=got: got()["given"],
+              f"{where}, give the optimizer only the trainable parameters W2 and b2")
+        probe(f"{key}: steps", lambda got=got: got()["steps"],
+              f"{where}, call optimizer.step() once per training step")
+        probe(f"{key}: floats", lambda got=got: got()["floats"],
+              "return a list of Python floats (loss.item())")
+        probe(f"{key}: losses", lambda got=got: got()["losses"],
+              f"{where}, the losses are wrong", rtol=1e-4, atol=1e-6)
+        probe(f"{key}: trained", lambda got=got: got()["trained"],
+              f"{where}, W2 and b2 after training are wrong", rtol=1e-4, atol=1e-6)
