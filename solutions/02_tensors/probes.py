@@ -10,72 +10,36 @@ import numpy as np
 import autograd_lib as torch
 
 
-def ex1_predict_dtype_tests(answer, probe):
-    predict_dtype = answer.predict_dtype
-    visible = [
-        (torch.ones(3), 2.0),
-        (torch.ones(3), torch.tensor(1.0, dtype=torch.float64)),
-        (torch.tensor([1, 2]), 2.5),
-        (torch.tensor([1, 2], dtype=torch.int32), torch.tensor([1, 2])),
-        (torch.tensor([True]), 1),
-    ]
-    for k, (a, b) in enumerate(visible):
-        probe(f"visible {k}", lambda: str(predict_dtype(a, b)),
-              "predict_dtype is wrong on one of the cases of the visible tests")
+def ex2_model_input_tests(answer, probe):
+    model_input = answer.model_input
 
-    def operand(kind):
-        if kind in ("bool", "int", "float"):
-            return {"bool": True, "int": 3, "float": 0.5}[kind]
-        dtype, ndim = kind
-        t = torch.tensor([1, 0] if dtype == torch.bool else [1, 2], dtype=dtype)
-        return t if ndim else t[0]
+    def describe(array):
+        t = model_input(array)
+        info = {"tensor": isinstance(t, torch.Tensor), "dtype": str(t.dtype),
+                "shape": list(t.shape), "requires_grad": bool(t.requires_grad),
+                "values": t.detach().tolist()}
+        before = t.detach().tolist()
+        array[...] = 7                       # a later change to the array
+        info["own memory"] = t.detach().tolist() == before
+        return info
 
-    dtypes = [torch.bool, torch.int32, torch.int64, torch.float32, torch.float64]
-    kinds = [(d, n) for d in dtypes for n in (0, 1)] + ["bool", "int", "float"]
-    for ka in kinds:
-        for kb in kinds:
-            if isinstance(ka, str) and isinstance(kb, str):
-                continue
-            a, b = operand(ka), operand(kb)
-            scalar = isinstance(ka, str) or isinstance(kb, str)
-            both_0d = not scalar and ka[1] == 0 and kb[1] == 0
-            mixed = not scalar and ka[1] != kb[1]
-            what = ("a tensor and a Python number" if scalar else
-                    "two tensors of different dimensions" if mixed else
-                    "two 0-d tensors" if both_0d else "two tensors of the same dimension")
-            probe(f"{ka} + {kb}", lambda: str(predict_dtype(a, b)),
-                  f"predict_dtype is wrong for some pairs of {what}")
-
-
-def ex2_numpy_bridge_tests(answer, probe):
-    tensor_from_array, array_from_tensor = answer.tensor_from_array, answer.array_from_tensor
-
-    def shares(array_dtype):
-        arr = np.arange(6.0).reshape(2, 3).astype(array_dtype)
-        t = tensor_from_array(arr)
-        arr[1, 2] = -1
-        return [isinstance(t, torch.Tensor), str(t.dtype), list(t.shape), t[1, 2].item()]
-
-    probe("from float64", lambda: shares(np.float64),
-          "tensor_from_array must return a tensor on the array's memory (a change to the array "
-          "shows in the tensor), with the array's dtype and shape")
-    probe("from int32", lambda: shares(np.int32),
-          "tensor_from_array must keep the array's dtype and share its memory for integer "
-          "arrays too")
-
-    def back(t):
-        a = array_from_tensor(t)
-        kind = [isinstance(a, np.ndarray), str(a.dtype), list(a.shape)]
-        a[-1] = 42
-        return kind + [t.detach()[-1].item()]
-
-    probe("leaf requiring grad", lambda: back(torch.tensor([1.0, 2.0], requires_grad=True)),
-          "array_from_tensor must return a NumPy array on the tensor's memory, also when the "
-          "tensor requires grad")
-    probe("float64", lambda: back(torch.zeros(4, dtype=torch.float64)),
-          "array_from_tensor must keep the tensor's dtype and shape and share its memory")
-    probe("non-leaf", lambda: array_from_tensor(torch.ones(3, requires_grad=True) * 2).tolist(),
-          "array_from_tensor must work on a tensor that is part of a graph")
+    probe("float64 (visible)", lambda: describe(np.array([[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]])),
+          "model_input(a float64 array) must be a float32 tensor with the array's values and "
+          "shape, on memory of its own")
+    probe("float32 (visible)", lambda: describe(np.array([1.0, 2.0, 3.0], dtype=np.float32)),
+          "model_input(a float32 array) must not share memory with the array: make a copy")
+    probe("uint8 (visible)", lambda: describe(np.array([0, 128, 255], dtype=np.uint8)),
+          "model_input(uint8 pixels) must be a float32 tensor with the same values")
+    probe("float32 3-d", lambda: describe(
+        np.random.default_rng(5).normal(size=(2, 3, 4)).astype(np.float32)),
+        "model_input must copy float32 arrays of other shapes too, and keep their shape")
+    probe("int64", lambda: describe(np.arange(-3, 3).reshape(3, 2)),
+          "model_input must turn integer arrays of other shapes into float32 copies")
+    probe("float64 0-d", lambda: describe(np.array(2.25)),
+          "model_input must work for a 0-dimensional array too (shape ())")
+    probe("float64 precision", lambda: describe(np.array([0.1, 1e-8, 16777217.0])),
+          "model_input must give float32 values, as torch.tensor(..., dtype=torch.float32) "
+          "rounds them")
 
 
 def ex3_new_parameter_tests(answer, probe):
