@@ -205,6 +205,7 @@ Tensor.uniform_ = _uniform_
 Tensor.normal_ = _normal_
 Tensor.random_ = _random_
 Tensor._write_random = _write_random
+Tensor._take_tangent = autograd.forward_ad.take_tangent  # in-place ops under forward mode
 
 
 # -- making tensors, converting them --------------------------------------------------------

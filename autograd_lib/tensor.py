@@ -415,9 +415,7 @@ class Tensor:
             if node._out is not None:  # the op saved its output: that output is now ``self``
                 node._out = (self._data, self._vc, self._vc[0])
         if result._fw_grad is not None:  # forward-mode AD: self takes the result's tangent
-            from .autograd.forward_ad import take_tangent
-
-            take_tangent(self, result)
+            self._take_tangent(result)  # (autograd/forward_ad.py::take_tangent)
         return self
 
     def _write(self, values):
@@ -448,9 +446,7 @@ class Tensor:
         src_data = to_device(src._data, self._dev) if isinstance(src, Tensor) else src
         self._write(src_data)
         if getattr(src, "_fw_grad", None) is not None:  # forward-mode AD: the tangent too
-            from .autograd.forward_ad import take_tangent
-
-            take_tangent(self, src)
+            self._take_tangent(src)  # (autograd/forward_ad.py::take_tangent)
         return self
 
 
