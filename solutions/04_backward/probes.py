@@ -6,6 +6,7 @@ returns on the solution. Messages are shown to the student; the inputs here are 
 """
 
 import autograd_lib as torch
+from autograd_course import spies
 
 
 def ex1_tests(answer, probe):
@@ -110,3 +111,92 @@ def ex4_tests(answer, probe):
         probe(name, lambda: [float(v) for v in tangent_line(f, x0)],
               "tangent_line gives a wrong (slope, intercept) for other functions or points",
               atol=atol)
+
+
+def ex5_tests(answer, probe):
+    clip_middle = answer.clip_middle
+
+    def run(f, g, x, limit):
+        before = x.tolist()
+        with spies.calls(torch.Tensor, "register_hook") as hooks:
+            h_grad, x_grad = clip_middle(f, g, x, limit)
+        return {"h_grad": h_grad, "x_grad": x_grad, "hooked": hooks.count >= 1,
+                "x unchanged": x.tolist() == before and x.grad is None}
+
+    weights = torch.tensor([0.5, 4.0])
+    visible = run(lambda t: t * 3, lambda h: (h * weights).sum(), torch.tensor([1.0, 2.0]), 1.0)
+    probe("hook", lambda: visible["hooked"],
+          "clip the gradient with a hook: call h.register_hook(...)")
+    probe("h_grad", lambda: visible["h_grad"],
+          "h_grad must be the gradient at h after clipping (call retain_grad() after "
+          "register_hook)")
+    probe("x_grad", lambda: visible["x_grad"],
+          "x_grad must be computed from the clipped gradient at h")
+
+    A = torch.tensor([[1.0, -2.0], [3.0, 1.0], [0.0, 2.0]])
+    B = torch.tensor([[0.5, 1.0, -1.0], [2.0, 0.0, 1.5]])
+    cases = {
+        "A @ x, squares": (lambda t: A @ t, lambda h: (h**2).sum(),
+                           torch.tensor([1.0, -1.0], requires_grad=True), 2.0),
+        "exp, weights": (lambda t: t.exp(), lambda h: (h * torch.tensor([-9.0, 0.2, 3.0])).sum(),
+                         torch.tensor([0.0, 1.0, -2.0]), 0.5),
+        "B @ x, tanh": (lambda t: B @ t, lambda h: h.tanh().sum() * 10,
+                        torch.tensor([0.3, -0.2, 0.1]), 3.0),
+    }
+    for name, (f, g, x, limit) in cases.items():
+        got = run(f, g, x, limit)
+        probe(f"{name}: h_grad", lambda: got["h_grad"],
+              "h_grad is wrong for other functions and limits", rtol=1e-4, atol=1e-6)
+        probe(f"{name}: x_grad", lambda: got["x_grad"],
+              "x_grad is wrong for other functions and limits: the clipped gradient at h must "
+              "flow on to x", rtol=1e-4, atol=1e-6)
+        probe(f"{name}: x unchanged", lambda: got["x unchanged"],
+              "clip_middle must not change the x it was given, nor its .grad")
+
+    def keeps_grad():
+        x = torch.tensor([0.3, 0.6], requires_grad=True)
+        x.grad = torch.tensor([10.0, 20.0])
+        clip_middle(lambda t: t * 2, lambda h: h.sum(), x, 1.0)
+        return x.grad
+
+    probe("x.grad unchanged", keeps_grad,
+          "clip_middle must leave the .grad of the x it was given unchanged")
+
+
+def ex6_tests(answer, probe):
+    layer_grad_norms = answer.layer_grad_norms
+
+    def run(x, weights, act):
+        with spies.calls(torch.Tensor, "backward") as backward:
+            norms = layer_grad_norms(x, weights, act)
+        return {"norms": norms, "backward": backward.count,
+                "floats": isinstance(norms, list) and all(isinstance(n, float) for n in norms)}
+
+    visible = run(torch.tensor([0.5, -1.0, 2.0]), [1.0, 2.0, -1.5], torch.tanh)
+    probe("one backward", lambda: visible["backward"], "call backward() once")
+    probe("floats", lambda: visible["floats"], "return a list of Python floats (use .item())")
+    probe("tanh, 3 layers", lambda: visible["norms"],
+          "the gradient norms of three tanh layers are wrong (first layer first)", rtol=1e-4)
+
+    cases = [
+        ("sigmoid 20", torch.tensor([0.5, -0.3, 1.2]), [1.0] * 20, torch.sigmoid),
+        ("tanh 20", torch.tensor([0.2, 0.4]), [0.8] * 20, torch.tanh),
+        ("sigmoid mixed", torch.tensor([[1.0, -2.0], [0.5, 3.0]]),
+         [2.0, -1.0, 3.0, 0.5, -2.5, 1.5], torch.sigmoid),
+        ("tanh 1", torch.tensor([0.7]), [-1.3], torch.tanh),
+        ("exp 4", torch.tensor([0.1, -0.4, 0.3]), [0.5, -0.5, 0.2, 1.0], torch.exp),
+    ]
+    for name, x, weights, act in cases:
+        got = run(x, weights, act)
+        probe(f"{name}: norms", lambda: got["norms"],
+              "layer_grad_norms is wrong for other inputs, weights and activations (one norm "
+              "per layer, first layer first)", rtol=1e-4)
+        probe(f"{name}: backward", lambda: got["backward"],
+              "call backward() once, whatever the number of layers")
+
+    def unchanged():
+        x = torch.tensor([0.5, 1.0], requires_grad=True)
+        layer_grad_norms(x, [1.0, 1.0], torch.sigmoid)
+        return x.grad is None
+
+    probe("x unchanged", unchanged, "layer_grad_norms must not change the .grad of x")

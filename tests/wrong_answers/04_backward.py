@@ -39,4 +39,106 @@ WRONG = [
 """,
         "visible": "intercept",
     },
+    {
+        "exercise": "ex3_tests",
+        "why": "clears the caller's .grad so that the result does not add up, then clears it again",
+        "source": """def vjp(f, x, v):
+    x.requires_grad_()
+    x.grad = None
+    f(x).backward(gradient=v)
+    result = x.grad
+    x.grad = None
+    return result
+""",
+        "visible": "leave the .grad of the x it was given unchanged",
+    },
+    {
+        "exercise": "ex5_tests",
+        "why": "clips the leaf's gradient after backward, not the gradient arriving at h",
+        "source": """def clip_middle(f, g, x, limit):
+    x = x.detach().requires_grad_()
+    h = f(x)
+    h.register_hook(lambda grad: grad)
+    h.retain_grad()
+    g(h).backward()
+    return h.grad, x.grad.clamp(-limit, limit)
+""",
+        "visible": "clipped to [-1, 1]",
+    },
+    {
+        "exercise": "ex5_tests",
+        "why": "the hook clips a copy and returns nothing, so the gradient is not replaced",
+        "source": """def clip_middle(f, g, x, limit):
+    x = x.detach().requires_grad_()
+    h = f(x)
+
+    def clip(grad):
+        grad.clamp(-limit, limit)
+
+    h.register_hook(clip)
+    h.retain_grad()
+    g(h).backward()
+    return h.grad, x.grad
+""",
+        "visible": "clipped to [-1, 1]",
+    },
+    {
+        "exercise": "ex5_tests",
+        "why": "no hook: clips h.grad after backward, so x never sees the clipped gradient",
+        "source": """def clip_middle(f, g, x, limit):
+    x = x.detach().requires_grad_()
+    h = f(x)
+    h.retain_grad()
+    g(h).backward()
+    return h.grad.clamp(-limit, limit), x.grad
+""",
+        "visible": "register_hook",
+    },
+    {
+        "exercise": "ex6_tests",
+        "why": "collects the norms with hooks, which run last layer first: the list is reversed",
+        "source": """def layer_grad_norms(x, weights, act):
+    h = x.detach().requires_grad_()
+    norms = []
+    for w in weights:
+        h = act(w * h)
+        h.register_hook(lambda grad: norms.append(grad.norm().item()))
+    h.sum().backward()
+    return norms
+""",
+        "visible": "first layer first",
+    },
+    {
+        "exercise": "ex6_tests",
+        "why": "one backward pass per layer (retain_graph) instead of one in all",
+        "source": """def layer_grad_norms(x, weights, act):
+    h = x.detach().requires_grad_()
+    layers = []
+    for w in weights:
+        h = act(w * h)
+        layers.append(h)
+    norms = []
+    for layer in layers:
+        layer.retain_grad()
+        layer.grad = None
+        h.sum().backward(retain_graph=True)
+        norms.append(layer.grad.norm().item())
+    return norms
+""",
+        "visible": "call backward() once",
+    },
+    {
+        "exercise": "ex6_tests",
+        "why": "returns the norms of the layers' values, not of their gradients",
+        "source": """def layer_grad_norms(x, weights, act):
+    h = x.detach().requires_grad_()
+    norms = []
+    for w in weights:
+        h = act(w * h)
+        norms.append(h.norm().item())
+    h.sum().backward()
+    return norms
+""",
+        "visible": "the last number",
+    },
 ]
