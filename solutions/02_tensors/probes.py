@@ -42,6 +42,38 @@ def ex2_model_input_tests(answer, probe):
           "rounds them")
 
 
+def trainable_tests(answer, probe):
+    trainable = answer.trainable
+
+    def pick(make):
+        tensors = make()
+        chosen = trainable(list(tensors))
+        return [isinstance(chosen, list)] + [
+            next((k for k, t in enumerate(tensors) if t is c), -1) for c in chosen]
+
+    def visible():
+        w = torch.tensor([1.0, 2.0], requires_grad=True)
+        return [w, w * 3, torch.tensor([5.0, 6.0]), w.detach()]
+
+    def others():
+        torch.manual_seed(2)
+        a = torch.randn(3, requires_grad=True)
+        b = (torch.randn(2) * 0.1).requires_grad_()
+        c = torch.randn(2, requires_grad=True) * 0.01
+        d = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+        return [c, a, torch.arange(3), a.sum(), b, a.detach().clone(), d, d[0]]
+
+    probe("visible", lambda: pick(visible),
+          "trainable([w, w * 3, data, w.detach()]) should be [w]")
+    probe("others", lambda: pick(others),
+          "trainable picks the wrong tensors from other lists (keep the order; only leaves "
+          "that require grad)")
+    probe("empty", lambda: pick(lambda: []), "trainable([]) should be []")
+    probe("none", lambda: pick(lambda: [torch.ones(2), torch.ones(2, requires_grad=True) + 1]),
+          "trainable picks the wrong tensors from other lists (keep the order; only leaves "
+          "that require grad)")
+
+
 def ex3_new_parameter_tests(answer, probe):
     new_parameter = answer.new_parameter
 

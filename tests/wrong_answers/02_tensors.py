@@ -18,6 +18,22 @@ WRONG = [
         "visible": "model_input(a float32 array) shares memory",
     },
     {
+        "exercise": "trainable-tests",
+        "why": "keeps every tensor that requires grad, leaves or not",
+        "source": """def trainable(tensors):
+    return [t for t in tensors if t.requires_grad]
+""",
+        "visible": "is not a leaf",
+    },
+    {
+        "exercise": "trainable-tests",
+        "why": "keeps every leaf, also those that do not require grad",
+        "source": """def trainable(tensors):
+    return [t for t in tensors if t.is_leaf]
+""",
+        "visible": "do not require grad",
+    },
+    {
         "exercise": "ex3-new-parameter-tests",
         "why": "ignores the dtype argument (always float32)",
         "source": """def new_parameter(shape, scale, dtype=torch.float32):
