@@ -11,7 +11,11 @@ operators, as the original tests did. As in the original tests, Exercise 3 uses 
 `topo_order`. Exercise 5 (dual numbers) uses no other exercise.
 """
 
+import contextlib
 import random
+
+import autograd_lib as torch
+from autograd_course import spies
 
 # -- Exercise 1: + and * ------------------------------------------------------------------------
 
@@ -477,18 +481,26 @@ def ex5_dual_tests(answer, probe):
             return f(*args)
         return g, calls
 
+    Value = answer.Value
+
     def run(f, xs):
         g, calls = counted(f)
-        grads = grad_forward(g, xs)
+        with contextlib.ExitStack() as stack:
+            spied = [stack.enter_context(spies.calls(torch.Tensor, "backward"))]
+            if "backward" in Value.__dict__:
+                spied.append(stack.enter_context(spies.calls(Value, "backward")))
+            grads = grad_forward(g, xs)
         return {"list of floats": isinstance(grads, list) and all(type(v) is float for v in grads),
-                "one call per input": len(calls) == len(xs), "grads": list(grads)}
+                "one call per input": len(calls) == len(xs),
+                "no backward": sum(spy.count for spy in spied) == 0, "grads": list(grads)}
 
     def visible_g(p, q, r):
         return p * q + r.exp() * p + q.sin()
 
     probe("visible kind", lambda: {k: v for k, v in run(visible_g, [0.5, -1.2, 2.0]).items()
                                    if k != "grads"},
-          "grad_forward should return a list of floats and call f once per input")
+          "grad_forward should return a list of floats, call f once per input, and call no "
+          "backward() (forward mode, with Dual)")
     probe("visible grads", lambda: run(visible_g, [0.5, -1.2, 2.0])["grads"],
           "grad_forward gives the wrong gradient of p*q + exp(r)*p + sin(q) at (0.5, -1.2, 2): "
           "seed one input at a time", rtol=1e-9)
@@ -503,8 +515,8 @@ def ex5_dual_tests(answer, probe):
         xs = [round(rng.uniform(-1.5, 1.5), 3) for _ in range(n)]
         probe(f"function {k} kind", lambda: {key: v for key, v in run(f, xs).items()
                                              if key != "grads"},
-              "grad_forward should return a list of floats and call f exactly once per input, "
-              "for any number of inputs")
+              "grad_forward should return a list of floats, call f exactly once per input, for "
+              "any number of inputs, and call no backward()")
         probe(f"function {k} grads", lambda: run(f, xs)["grads"],
               "grad_forward gives wrong gradients for other functions and points", rtol=1e-9,
               atol=1e-12)

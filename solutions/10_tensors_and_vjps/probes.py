@@ -139,6 +139,12 @@ def ex2_tests(answer, probe):
         w, b, losses = fit_line(xs, ys, lr=lr, epochs=epochs)
         return {"w": w, "b": b, "losses": list(losses)}
 
+    def engine(xs, ys, lr, epochs):
+        with spies.calls(answer.Value, "backward") as value_backward, \
+                spies.calls(torch.Tensor, "backward") as tensor_backward:
+            fit_line(xs, ys, lr=lr, epochs=epochs)
+        return [value_backward.count == epochs, tensor_backward.count == 0]
+
     xs, ys = [1.0, 2.0, 3.0], [2.0, 3.0, 4.0]
     probe("default kind", lambda: kind(fit_line(xs, ys), 100),
           "fit_line(xs, ys) should return a tuple (w, b, losses): w and b floats (w.data, not "
@@ -164,6 +170,9 @@ def ex2_tests(answer, probe):
               lambda: kind(fit_line(hxs, hys, lr=lr, epochs=epochs), epochs),
               "with other points, learning rates and numbers of epochs, fit_line should return "
               "(w, b, losses): floats, and one loss per epoch")
+        probe(f"random fit {k} engine", lambda: engine(hxs, hys, lr, epochs),
+              "fit_line should use the Value engine: one backward() of a Value per epoch, and no "
+              "tensors")
         probe(f"random fit {k}", lambda: fit(hxs, hys, lr, epochs),
               "fit_line gives wrong losses or parameters for other points, learning rates and "
               "numbers of epochs (use lr and epochs, and the mean over all the points)",
@@ -285,13 +294,14 @@ def ex4_tests(answer, probe):
         torch.manual_seed(seed)
         x = (torch.randn(n, dtype=torch.float64) * scale).requires_grad_()
         y = Softplus.apply(x)
-        graph = y.grad_fn is not None
+        graph = y.grad_fn is not None and len(y.grad_fn.saved_tensors) >= 1
         (y * torch.arange(1, n + 1, dtype=torch.float64)).sum().backward()
         return {"graph": graph, "y": y.detach(), "grad": x.grad}
 
     for seed, n, scale in [(1, 6, 1.0), (41, 1, 1.0), (42, 9, 4.0), (43, 4, 0.2)]:
         probe(f"softplus {seed} graph", lambda: softplus(seed, n, scale)["graph"],
-              "Softplus.apply(x) should record a graph (forward returns a tensor)")
+              "Softplus.apply(x) should record a graph (forward returns a tensor) and keep what "
+              "backward needs with ctx.save_for_backward")
         probe(f"softplus {seed} values", lambda: softplus(seed, n, scale)["y"],
               "Softplus.apply gives wrong values: log(1 + exp(x))", rtol=1e-9)
         probe(f"softplus {seed} grads", lambda: softplus(seed, n, scale)["grad"],

@@ -63,6 +63,28 @@ def autograd_lib_grads(f, xs):
         "visible": "reset w.grad and b.grad",
     },
     {
+        "exercise": "ex2-tests",
+        "why": "fits the line with autograd_lib tensors instead of the Value engine",
+        "source": """def fit_line(xs, ys, lr=0.01, epochs=100):
+    x = torch.tensor(xs, dtype=torch.float64)
+    y = torch.tensor(ys, dtype=torch.float64)
+    w = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    losses = []
+    for _ in range(epochs):
+        loss = ((w * x + b - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss.item())
+    return w.item(), b.item(), losses
+""",
+        "visible": "should use the Value engine",
+    },
+    {
         "exercise": "ex3-tests",
         "why": "softmax's VJP with the diagonal of the Jacobian only, s * (1 - s) * v",
         "source": """def matmul_vjp(X, W, V):
@@ -112,6 +134,18 @@ def grad_ok(fn, x):
     return bool(torch.autograd.gradcheck(fn, (x64,), raise_exception=False))
 ''',
         "visible": "sigmoid(x)",
+    },
+    {
+        "exercise": "ex4-tests",
+        "why": "keeps x as ctx.x instead of ctx.save_for_backward(x)",
+        "source": _SOFTPLUS.replace("ctx.save_for_backward(x)", "ctx.x = x").replace(
+            "(x,) = ctx.saved_tensors", "x = ctx.x") + '''
+
+def grad_ok(fn, x):
+    x64 = x.detach().to(torch.float64).requires_grad_()
+    return bool(torch.autograd.gradcheck(fn, (x64,), raise_exception=False))
+''',
+        "visible": "ctx.save_for_backward",
     },
     {
         "exercise": "ex4-tests",
