@@ -182,6 +182,7 @@ class Tensor:
                 t._grad = g.clone() if t._grad is None else t._grad + g
             return None
 
+        keep.retains_grad = True  # register_prehook keeps it after hooks registered later
         self._grad_fn.register_prehook(keep)
 
     @property

@@ -88,6 +88,24 @@ def test_retain_grad(m):
 
 
 @LIBS
+@pytest.mark.parametrize("retain_first", [True, False])
+def test_retain_grad_sees_the_gradient_after_every_hook(m, retain_first):
+    # PyTorch 2: .grad of a tensor that retains grad is the gradient after all of its hooks,
+    # whether retain_grad() came before or after register_hook
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    if retain_first:
+        h.retain_grad()
+    h.register_hook(lambda g: g * 10)
+    h.register_hook(lambda g: g + 1)
+    if not retain_first:
+        h.retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [41.0, 81.0]
+    assert x.grad.tolist() == [82.0, 162.0]
+
+
+@LIBS
 def test_is_leaf_and_requires_grad_flags(m):
     a = m.tensor([1.0])
     b = m.tensor([1.0], requires_grad=True)

@@ -188,8 +188,14 @@ class Node:
     def register_prehook(self, hook):
         if self._pre_hooks is None:
             self._pre_hooks = []
-        self._pre_hooks.append(hook)
-        return _RemovableHandle(self._pre_hooks, hook)
+        hooks = self._pre_hooks
+        if hooks and getattr(hooks[-1], "retains_grad", False):
+            # retain_grad's hook stays last: .grad is the gradient after every hook, whatever
+            # the order they were registered in (as in PyTorch 2)
+            hooks.insert(len(hooks) - 1, hook)
+        else:
+            hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {id(self):#x}>"
