@@ -1,4 +1,4 @@
-"""autograd_lib/READING.md: the path through the library's code that lesson 9 sends students on.
+"""autograd_lib/READING.md: the path through the library's code that lesson 10 sends students on.
 
 Every ``file::name`` it cites must exist, and the main path (everything before "Side paths")
 must stay about 300 lines of code, so that it can be read in one sitting (issue 11).
