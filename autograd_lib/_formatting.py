@@ -156,4 +156,11 @@ def tensor_repr(t, prefix="tensor("):
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
+    if t._fw_grad is not None:  # a dual tensor (forward-mode AD) shows its tangent, as torch's
+        from .autograd.forward_ad import tangent_of
+
+        tangent = tangent_of(t)
+        if tangent is not None:  # torch shows a 0-d tangent as its number
+            shown = tangent.item() if tangent.ndim == 0 else tensor_repr(tangent)
+            suffixes.append(f"tangent={shown}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -628,3 +628,20 @@ def test_forward_ad_tutorial(shim):  # noqa: F811  (the fixture)
     ours, theirs = run("forward_ad.py", shim), run("forward_ad.py")
     assert_same_lines(ours, theirs)
     assert any(re.match(r"jvp", line) for line in ours)
+
+
+def _printed(m):
+    fw = FW[m]
+    lines = []
+    with fw.dual_level():
+        lines.append(str(fw.make_dual(m.tensor(2.0), m.tensor(1.5))))
+        x = fw.make_dual(m.tensor([1.0, 2.0], requires_grad=True), m.tensor([3.0, 4.0]))
+        lines += [str(x * 2), str(x.sin()), repr(fw.make_dual(m.tensor(2.0, requires_grad=True),
+                                                               m.tensor(1.5)) * 3)]
+        lines.append(str(fw.make_dual(m.tensor([[1.0, 2.0]]), m.tensor([[1 / 3, 0.5]]))))
+    lines.append(str(x * 2))  # the level is gone: no tangent shown
+    return "\n".join(lines).replace("autograd_lib.", "torch.")
+
+
+def test_a_dual_tensor_prints_its_tangent_as_torch_does():
+    assert _printed(ag) == _printed(torch)
