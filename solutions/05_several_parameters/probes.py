@@ -7,6 +7,7 @@ returns on the solution. Messages are shown to the student; the inputs here are 
 """
 
 import autograd_lib as torch
+from autograd_course import spies
 
 
 def ex1_tests(answer, probe):
@@ -99,6 +100,16 @@ def ex3_tests(answer, probe):
     probe("x.grad stays None", lambda: x.grad is None,
           "jacobian must not change the .grad of the x it was given")
 
+    def caller_x_kept():
+        x = torch.tensor([0.5, -1.5, 2.0])
+        before = x.clone()
+        jacobian(lambda t: t * t.sum(), x)
+        return [x.requires_grad, x.grad is None, spies.same_values(before, x)]
+
+    probe("caller's x kept", caller_x_kept,
+          "jacobian changed the x it was given (its requires_grad, .grad or values): work on "
+          "x.detach().requires_grad_()")
+
     others = "jacobian is wrong for other functions (check that row i is the gradient of y_i)"
     A = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, 4.0]])
     probe("A @ x", lambda: jacobian(lambda t: A @ t, torch.tensor([0.3, -0.2, 0.9])), others)
@@ -149,3 +160,116 @@ def ex4_tests(answer, probe):
           "directional_derivative must not change the .grad of the x it was given")
     probe("downhill", lambda: float(directional_derivative(square_sum, torch.tensor([3.0, -4.0]),
                                                            torch.tensor([-3.0, 4.0]))), others)
+
+    def caller_x_kept():
+        x = torch.tensor([0.25, 1.5])
+        before = x.clone()
+        directional_derivative(lambda t: (t**3).sum(), x, torch.tensor([1.0, -1.0]))
+        return [x.requires_grad, x.grad is None, spies.same_values(before, x)]
+
+    probe("caller's x kept", caller_x_kept,
+          "directional_derivative changed the x it was given: work on x.detach().requires_grad_()")
+
+
+def _quadratic(A, b):
+    def f(t):  # 1/2 t^T A t - b^T t: Hessian A, minimum A^-1 b
+        return 0.5 * (t @ (A @ t)) - b @ t
+
+    return f
+
+
+def _cubic(t):  # Hessian at (1, 2): [[6, 1], [1, 12]]
+    return (t**3).sum() + t[0] * t[1]
+
+
+_A2 = torch.tensor([[3.0, 1.0], [1.0, 2.0]])
+_B2 = torch.tensor([1.0, -1.0])
+_A3 = torch.tensor([[4.0, 1.0, 0.5], [1.0, 3.0, -1.0], [0.5, -1.0, 2.0]])
+_B3 = torch.tensor([2.0, -1.0, 0.5])
+
+
+def ex5_tests(answer, probe):
+    hvp = answer.hvp
+    q2 = _quadratic(_A2, _B2)
+
+    probe("tensor", lambda: torch.is_tensor(hvp(q2, torch.tensor([5.0, 5.0]),
+                                                torch.tensor([1.0, -1.0]))),
+          "hvp must return a tensor")
+    probe("quadratic", lambda: hvp(q2, torch.tensor([5.0, 5.0]), torch.tensor([1.0, -1.0])),
+          "H v for the visible quadratic is wrong (pass create_graph=True to the first "
+          "torch.autograd.grad, then differentiate g . v)", rtol=1e-4, atol=1e-5)
+    probe("cubic", lambda: hvp(_cubic, torch.tensor([1.0, 2.0]), torch.tensor([1.0, -1.0])),
+          "H v for the visible sum(x^3) + x0 x1 is wrong", rtol=1e-4, atol=1e-5)
+
+    others = ("hvp is wrong for other functions, points or vectors v (differentiate g . v, "
+              "where g comes from a call with create_graph=True)")
+    q3 = _quadratic(_A3, _B3)
+    probe("quadratic 3", lambda: hvp(q3, torch.tensor([0.3, -2.0, 1.0]),
+                                     torch.tensor([1.0, 2.0, -0.5])), others,
+          rtol=1e-4, atol=1e-5)
+    probe("exp", lambda: hvp(lambda t: (t.exp() * t).sum() + t[0] * t[1] * t[2],
+                             torch.tensor([0.5, -1.0, 0.2]), torch.tensor([0.0, 1.0, 3.0])),
+          others, rtol=1e-4, atol=1e-5)
+    probe("sin", lambda: hvp(lambda t: (t[0] * t[1]).sin(), torch.tensor([0.7, 1.3]),
+                             torch.tensor([2.0, -1.0])), others, rtol=1e-4, atol=1e-5)
+
+    def rules():
+        runs = []
+
+        def counted(t):
+            runs.append(1)
+            return (t**4).sum() - t[0] * t[2]
+
+        x = torch.tensor([1.0, -0.5, 2.0, 0.25])
+        before = x.clone()
+        with spies.calls(torch.autograd, "grad") as grads:
+            hvp(counted, x, torch.tensor([1.0, 0.0, -1.0, 2.0]))
+        return {"grad calls": grads.count, "f runs": len(runs),
+                "x kept": [x.requires_grad, x.grad is None, spies.same_values(before, x)]}
+
+    probe("rules", rules,
+          "use exactly two calls of torch.autograd.grad (do not build H), run f once, and do "
+          "not change the x you were given")
+
+    def grad_kept():
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        hvp(_cubic, x, torch.tensor([0.5, 0.5]))
+        return x.grad is None
+
+    probe("x.grad stays None", grad_kept, "hvp must not change the .grad of the x it was given")
+
+
+def ex6_tests(answer, probe):
+    newton_step = answer.newton_step
+    q2 = _quadratic(_A2, _B2)
+
+    probe("tensor", lambda: list(newton_step(q2, torch.tensor([5.0, 5.0])).shape),
+          "newton_step must return a tensor of the shape of x")
+    probe("quadratic from (5, 5)", lambda: newton_step(q2, torch.tensor([5.0, 5.0])),
+          "one Newton step on the visible quadratic does not land on its minimum (use H, not "
+          "only the gradient)", rtol=1e-4, atol=1e-5)
+    probe("quadratic from (-2, 7)", lambda: newton_step(q2, torch.tensor([-2.0, 7.0])),
+          "one Newton step on the visible quadratic from (-2, 7) does not land on its minimum",
+          rtol=1e-4, atol=1e-5)
+    probe("sum x^3", lambda: newton_step(lambda t: (t**3).sum(), torch.tensor([1.0, 2.0])),
+          "one Newton step on the visible sum(x^3) is wrong", rtol=1e-4, atol=1e-5)
+
+    q3 = _quadratic(_A3, _B3)
+    for k, start in enumerate(([0.0, 0.0, 0.0], [10.0, -4.0, 3.0])):
+        probe(f"quadratic 3, start {k}", lambda start=start: newton_step(q3, torch.tensor(start)),
+              "one Newton step on other quadratics does not land on the minimum",
+              rtol=1e-4, atol=1e-4)
+    probe("non-quadratic", lambda: newton_step(
+        lambda t: (t.exp()).sum() + (t[0] - t[1]) ** 2, torch.tensor([0.5, -0.3])),
+        "newton_step is wrong for other functions (x - d, with H d = g)", rtol=1e-4, atol=1e-5)
+
+    def rules():
+        x = torch.tensor([1.5, -0.5, 0.25])
+        before = x.clone()
+        x_new = newton_step(q3, x)
+        return {"no graph": not x_new.requires_grad,
+                "x kept": [x.requires_grad, x.grad is None, spies.same_values(before, x)]}
+
+    probe("rules", rules,
+          "return x - d with no graph (start from x.detach()), and do not change the x you were "
+          "given")
