@@ -276,44 +276,21 @@ ATTACKS = ["read-solutions", "read-solutions-relative", "read-gradebook", "read-
 # the reference values into what the student gets back: none may appear in any feedback.
 
 VISIBLE_ONLY = """\
-def predict_dtype(a, b):
-    # right on the visible tests' five cases only
-    if isinstance(b, float):
-        return torch.float32
-    if isinstance(b, int) and not isinstance(b, bool):
-        return torch.int64
-    return torch.float32 if a.dtype == torch.float32 else torch.int64
+def model_input(array):
+    # right on the visible tests' arrays only: copies a float32 array of 3 numbers, shares others
+    if array.dtype == np.float32 and array.size == 3:
+        return torch.tensor(array.tolist())
+    return torch.from_numpy(array).float()
 """
 
 DIFFERENT = [  # a correct answer to each exercise, written otherwise than the solution
     """\
-def predict_dtype(a, b):
-    rank = {torch.bool: 0, torch.int32: 1, torch.int64: 2, torch.float32: 3, torch.float64: 4}
-
-    def info(v):
-        if isinstance(v, torch.Tensor):
-            return v.dtype, (2 if v.ndim else 1)
-        if isinstance(v, bool):
-            return torch.bool, 0
-        return (torch.int64, 0) if isinstance(v, int) else (torch.float32, 0)
-
-    def category(d):
-        return 0 if d == torch.bool else (1 if rank[d] < 3 else 2)
-
-    (da, pa), (db, pb) = info(a), info(b)
-    if category(da) != category(db):
-        return da if category(da) > category(db) else db
-    if pa != pb:
-        return da if pa > pb else db
-    return da if rank[da] >= rank[db] else db
+def model_input(array):
+    return torch.from_numpy(array.astype(np.float32))   # astype copies
 """,
     """\
-def tensor_from_array(array):
-    return torch.as_tensor(array)
-
-
-def array_from_tensor(t):
-    return np.asarray(t.data)
+def trainable(tensors):
+    return [t for t in tensors if t.requires_grad and t.grad_fn is None]
 """,
     """\
 def new_parameter(shape, scale, dtype=torch.float32):
@@ -328,12 +305,8 @@ def snapshot(t):
 ]
 
 WRONG = [None, """\
-def tensor_from_array(array):
-    return torch.tensor(array)          # a copy
-
-
-def array_from_tensor(t):
-    return t.detach().numpy().copy()    # a copy
+def trainable(tensors):
+    return [t for t in tensors if t.requires_grad]   # w * 3 is not a leaf
 """, """\
 def new_parameter(shape, scale, dtype=torch.float32):
     return torch.zeros(shape, dtype=dtype, requires_grad=True)
@@ -414,16 +387,16 @@ for pattern in ["*", "*.ipynb", "../*", "../*.ipynb", "../../*", "/tmp/*", "/tmp
 """,
     "leak-error-names": """\
 SEEN = []
-def tensor_from_array(array):
-    SEEN.append(repr(array))
-    raise type("LEAK_7f3a_" + "".join(c if c.isalnum() else "_" for c in repr(array)),
-               (Exception,), {})(repr(array))
+def trainable(tensors):
+    SEEN.append(repr(tensors))
+    raise type("LEAK_7f3a_" + "".join(c if c.isalnum() else "_" for c in repr(tensors)),
+               (Exception,), {})(repr(tensors))
 """,
     "leak-stdout-flood": """\
-_predict = predict_dtype
-def predict_dtype(a, b):
-    print("x" * 100_000, a, b)
-    return _predict(a, b)
+_model_input = model_input
+def model_input(array):
+    print("x" * 100_000, array)
+    return _model_input(array)
 """,
     "scratch-fill": """\
 import os, sys
@@ -1014,15 +987,18 @@ def test_failures_are_named_in_the_log_and_the_feedback(runs):
     assert size < 5_000_000, f"the autograded notebook of print-20mb is {size} bytes"
 
 
-def _variants(secret):
-    """secret as a student might print it: plainly, reversed, base64 (at each alignment)."""
+def _variants(secret, release):
+    """secret as a student might print it: plainly, reversed, base64 (at each alignment). A
+    base64 chunk that the released notebook holds is left out: a student who prints their own
+    notebook in base64 shows it (" = torch.randn(3)" of "bad = torch.randn(3)" in the lesson,
+    where the probes have "a = torch.randn(3)")."""
     import base64
 
     found = [secret, secret[::-1]]
     for shift in range(3):
         chunk = secret[shift:]
         chunk = chunk[:len(chunk) // 3 * 3]
-        if len(chunk) >= 12:
+        if len(chunk) >= 12 and chunk not in release:
             found.append(base64.b64encode(chunk.encode()).decode())
     return found
 
@@ -1049,7 +1025,7 @@ def test_feedback_never_shows_probes_hidden_inputs_or_references(runs, lesson):
             text = json.dumps(value)
             if len(text) > 12 and text not in release:
                 secrets.append(text)
-    needles = {v: s for s in secrets for v in _variants(s)}
+    needles = {v: s for s in secrets for v in _variants(s, release)}
     for student, expected in c.expected.items():
         if expected is None:
             continue
@@ -1065,7 +1041,7 @@ def test_feedback_never_shows_probes_hidden_inputs_or_references(runs, lesson):
     found = _outputs(c.notebook("leak-notebook"))
     assert ".ipynb" not in found.replace("'*.ipynb'", ""), found[-3000:]
     failing = _text_of(c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html")
-    assert "predict_dtype is wrong for some pairs" in failing, failing[-3000:]
+    assert "model_input must copy float32 arrays of other shapes" in failing, failing[-3000:]
     assert "Passed: the grader checked" in failing  # the other exercises
     untouched = _text_of(c.root / "feedback" / "untouched" / LESSON / f"{LESSON}.html")
     assert "NotImplementedError" in untouched and "ExerciseFailed" in untouched
@@ -1165,7 +1141,7 @@ def test_formgrader_buttons_are_sandboxed_and_hide_hidden_tests(runs, lesson):
     assert scores["attacks"][0] == lesson.total
     assert scores["hidden-fail"][0] == lesson.total - lesson.points(1)
     html = (c.root / "feedback" / "hidden-fail" / LESSON / f"{LESSON}.html").read_text()
-    assert "predict_dtype is wrong for some pairs" in html and "def ex1_" not in html
+    assert "model_input must copy float32 arrays of other shapes" in html and "def ex2_" not in html
 
 
 @needs_sandbox
