@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 
+from autograd_course import i18n
 from autograd_course.grading import _chdir, add_grade_commands
 
 COURSE_DIR = "course"
@@ -27,6 +28,7 @@ EXAMPLES = """\
 examples:
   autograd-course check 01_why_autodiff     course/01_why_autodiff/01_why_autodiff.ipynb
   autograd-course check 01                  the same: a lesson's number is enough
+  autograd-course check 01.zh-CN            the Chinese edition (中文版) of lesson 01
   autograd-course check my_copy.ipynb       any notebook of the course, by its path
   autograd-course list                      the lessons and their exercises
 """
@@ -84,12 +86,7 @@ def find_notebook(name):
         searched.append(str(course_dir))
         if name in lessons:
             return lessons[name]
-        number = name.lstrip("0")
-        matches = [
-            lesson for lesson in lessons
-            if number.isdigit() and lesson.split("_")[0].lstrip("0") == number
-            or not name.isdigit() and name.lower() in lesson.lower()
-        ]
+        matches = i18n.match_lessons(name, lessons)  # `03` English, `03.zh-CN` Chinese
         if len(matches) == 1:
             return lessons[matches[0]]
         if len(matches) > 1:

@@ -139,10 +139,9 @@ class Course:
         lessons = self.lessons()
         if name in lessons:
             return name
-        number = name.lstrip("0")
-        matches = [lesson for lesson in lessons
-                   if number.isdigit() and lesson.split("_")[0].lstrip("0") == number
-                   or not name.isdigit() and name.lower() in lesson.lower()]
+        from autograd_course import i18n
+
+        matches = i18n.match_lessons(name, lessons)
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -471,9 +470,17 @@ def code_version():
 
 def lesson_version(course, lesson):
     """A fingerprint of a lesson's source folder (solution notebooks, probes)."""
+    from autograd_course import i18n
+
     folder = course.folder("source") / lesson
-    return _fingerprint([p for p in folder.rglob("*") if p.is_file() and not any(
-        part in ("__pycache__", ".ipynb_checkpoints") for part in p.parts)])
+    paths = [p for p in folder.rglob("*") if p.is_file() and not any(
+        part in ("__pycache__", ".ipynb_checkpoints") for part in p.parts)]
+    english, tag = i18n.edition(lesson)
+    if tag is not None:  # a translated edition is graded with the English lesson's probes
+        paths.append(course.folder("source") / english / "probes.py")
+        paths.append(course.folder("source").resolve().parent / "i18n" / i18n.LOCALES[tag]
+                     / f"{english}.po")
+    return _fingerprint([p for p in paths if p.is_file()])
 
 
 _COURSES = {}

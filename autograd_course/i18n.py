@@ -23,6 +23,7 @@ apart from those strings and comments.
 import ast
 import dataclasses
 import io
+import pathlib
 import re
 import tokenize
 
@@ -372,3 +373,94 @@ def catalog_problems(po, messages):
         elif not e.msgstr:
             problems.append(f"untranslated: {m.where}: {m.msgid[:60]!r}")
     return problems
+
+
+# -- editions: the Chinese lesson of an English one ----------------------------------------------
+
+
+def edition(assignment):
+    """(English lesson, language tag or None) of an assignment: `03_graph.zh-CN` ->
+    ("03_graph", "zh-CN"); `03_graph` -> ("03_graph", None)."""
+    base, dot, tag = assignment.partition(".")
+    return (base, tag) if dot and tag in LOCALES else (assignment, None)
+
+
+def edition_name(lesson, tag):
+    return f"{lesson}.{tag}"
+
+
+def translate_notebook(notebook, po, lesson=""):
+    """A deep copy of an English notebook with the catalog's translations applied to its
+    Markdown cells and to its code cells' strings and comments (outputs untouched). Raises
+    TranslationError on a translation that would change the code."""
+    import copy
+
+    lookup = catalog_lookup(po)
+    nb = copy.deepcopy(notebook)
+    for index, cell in enumerate(nb["cells"]):
+        cid = cell.get("id") or f"cell-{index}"
+        source = _cell_source(cell)
+        if cell["cell_type"] == "markdown":
+            translated = lookup.get((cid, source))
+            if translated is not None:
+                cell["source"] = translated
+        elif cell["cell_type"] == "code":
+            cell["source"] = translate_code(
+                source, lambda msgid, cid=cid: lookup.get((cid, msgid)),
+                where=f"{lesson}.ipynb, cell {cid}")
+    return nb
+
+
+def translated_probes_source(probes_source, po, lesson=""):
+    lookup = catalog_lookup(po)
+    return translate_probes(probes_source, lambda msgid: lookup.get((PROBES_CONTEXT, msgid)),
+                            where=f"{lesson}/probes.py")
+
+
+def probes_for(source_dir, assignment):
+    """(path of probes.py, its source as the judge runs it) for an assignment: its own folder's
+    probes.py; for a translated edition (`03_graph.zh-CN`), the English lesson's probes.py with
+    its messages translated by the catalog (i18n/<locale>/<lesson>.po beside solutions/)."""
+    source_dir = pathlib.Path(source_dir)
+    own = source_dir / assignment / "probes.py"
+    lesson, tag = edition(assignment)
+    if own.is_file() or tag is None:
+        return own, own.read_text(encoding="utf-8") if own.is_file() else None
+    path = source_dir / lesson / "probes.py"
+    if not path.is_file():
+        return path, None
+    source = path.read_text(encoding="utf-8")
+    catalog = source_dir.resolve().parent / "i18n" / LOCALES[tag] / f"{lesson}.po"
+    if catalog.is_file():
+        import polib
+
+        source = translated_probes_source(source, polib.pofile(str(catalog)), lesson)
+    return path, source
+
+
+def match_lessons(name, lessons):
+    """The lessons a short name means: the exact name, else by number (`3`, `03`) or part of the
+    name (`graph`), in the edition the name asks for: `03` or `graph` the English lesson,
+    `03.zh-CN` or `graph.zh-CN` the Chinese one."""
+    if name in lessons:
+        return [name]
+    base, tag = edition(name)
+    number = base.lstrip("0")
+    matches = []
+    for lesson in lessons:
+        english, lesson_tag = edition(lesson)
+        if lesson_tag != tag:
+            continue
+        if (number.isdigit() and english.split("_")[0].lstrip("0") == number
+                or not base.isdigit() and base.lower() in english.lower()):
+            matches.append(lesson)
+    return matches
+
+
+def same_code(english, translated):
+    """Whether two code cells are the same code apart from comments and the string literals a
+    reader sees (f-strings with the same placeholders)."""
+    try:
+        return _normalized(ast.parse(translated)) == _normalized(ast.parse(english))
+    except SyntaxError:
+        return False

@@ -118,17 +118,20 @@ class Exercise:
 class Lesson:
     """A lesson's source notebook and probes: its exercises, in order."""
 
-    def __init__(self, notebook_path, probes_path):
+    def __init__(self, notebook_path, probes_path, probes_source=None):
+        """probes_source: what the judge runs, if not probes_path's text (a translated
+        edition's: the English probes.py with translated messages, autograd_course.i18n)."""
         self.notebook_path = pathlib.Path(notebook_path)
         self.probes_path = pathlib.Path(probes_path)
         with open(self.notebook_path, encoding="utf-8") as f:
             self.notebook = json.load(f)
-        if not self.probes_path.is_file():
+        if probes_source is None and not self.probes_path.is_file():
             raise JudgeError(
                 f"no probes for {self.notebook_path.name}: write {self.probes_path} "
                 "(docs/authoring.md says how)"
             )
-        self.probes_source = self.probes_path.read_text(encoding="utf-8")
+        self.probes_source = (probes_source if probes_source is not None
+                              else self.probes_path.read_text(encoding="utf-8"))
         try:
             tree = ast.parse(self.probes_source, filename=str(self.probes_path))
         except SyntaxError as e:
@@ -166,6 +169,20 @@ class Lesson:
                 h.update(str(p.relative_to(root)).encode())
                 h.update(p.read_bytes())
         return h.hexdigest()[:24]
+
+
+def load_lesson(source_dir, assignment, notebook=None):
+    """An assignment's Lesson: solutions/<assignment>/<notebook>.ipynb and its probes. A
+    translated edition (`03_graph.zh-CN`, made by scripts/i18n.py) has no probes.py of its own:
+    the English lesson's are used, with their messages translated (autograd_course.i18n)."""
+    from autograd_course import i18n
+
+    folder = pathlib.Path(source_dir) / assignment
+    try:
+        probes_path, probes_source = i18n.probes_for(source_dir, assignment)
+    except i18n.TranslationError as e:
+        raise JudgeError(str(e)) from None
+    return Lesson(folder / f"{notebook or assignment}.ipynb", probes_path, probes_source)
 
 
 # -- comparing data ----------------------------------------------------------------------------
@@ -302,8 +319,7 @@ class JudgeExecute(SandboxedExecute):
         return pathlib.Path(self._course_root()) / cd.get(trait, default_name)
 
     def lesson(self, assignment, notebook):
-        folder = self._folder("source_directory", "source") / assignment
-        return Lesson(folder / f"{notebook}.ipynb", folder / PROBES_FILE)
+        return load_lesson(self._folder("source_directory", "source"), assignment, notebook)
 
     # -- one notebook
 

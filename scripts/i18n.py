@@ -87,6 +87,135 @@ def cmd_status(args):
     return 0
 
 
+TAG = "zh-CN"
+MATPLOTLIBRC = """\
+# Matplotlib's settings for the Chinese lessons (made by scripts/i18n.py build; read from the
+# notebook's folder): Latin text in DejaVu Sans, as in the English lessons; the characters it
+# lacks (Chinese) fall back to Noto Sans CJK SC (Debian's fonts-noto-cjk: binder/apt.txt,
+# .ci/run, make lab), with no missing-glyph warnings.
+font.family: DejaVu Sans, Noto Sans CJK SC
+"""
+
+def _executed_outputs(cell):
+    return any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+               for o in cell.get("outputs", []))
+
+
+def chinese_notebook(lesson, po, root=ROOT, execute=True):
+    """The Chinese instructor notebook of a lesson: the English one translated; its code cells
+    keep the English outputs where their code is the English code, the others (translated
+    titles, labels, messages; widgets) are executed anew. execute=False: those outputs are
+    left empty (for comparing with the committed notebook)."""
+    import nbformat
+
+    english = nbformat.read(str(root / "solutions" / lesson / f"{lesson}.ipynb"), as_version=4)
+    nb = nbformat.from_dict(i18n.translate_notebook(english, po, lesson))
+    redo = [i for i, (c, e) in enumerate(zip(nb.cells, english.cells))
+            if c.cell_type == "code" and (c.source != e.source or _executed_outputs(e))]
+    for i in redo:
+        nb.cells[i].outputs, nb.cells[i].execution_count = [], None
+    if execute and redo:
+        from nbclient import NotebookClient
+
+        folder = root / "solutions" / i18n.edition_name(lesson, TAG)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "matplotlibrc").write_text(MATPLOTLIBRC, encoding="utf-8")
+        ran = nbformat.from_dict(json.loads(json.dumps(nb)))
+        NotebookClient(ran, timeout=600, kernel_name="python3", record_timing=False,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        for i in redo:
+            nb.cells[i].outputs = ran.cells[i].outputs
+            nb.cells[i].execution_count = ran.cells[i].execution_count
+        if "widgets" in ran.metadata:
+            nb.metadata["widgets"] = ran.metadata["widgets"]
+        errors = [o for i in redo for o in nb.cells[i].outputs if o.output_type == "error"
+                  and "raises-exception" not in nb.cells[i].metadata.get("tags", [])]
+        if errors:
+            raise SystemExit(f"{lesson}: a translated cell fails: {errors[0].get('ename')}: "
+                             f"{errors[0].get('evalue')}")
+    return nb, redo
+
+
+def build_lesson(lesson, root=ROOT, nbgrader=None):
+    """Write solutions/<lesson>.zh-CN/ (the instructor notebook, matplotlibrc) and, through
+    nbgrader generate_assignment, course/<lesson>.zh-CN/. Returns the assignment's name."""
+    import subprocess
+
+    import nbformat
+
+    po = load(catalog_path(lesson, root))
+    name = i18n.edition_name(lesson, TAG)
+    nb, _ = chinese_notebook(lesson, po, root)
+    folder = root / "solutions" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "matplotlibrc").write_text(MATPLOTLIBRC, encoding="utf-8")
+    nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    nbgrader = nbgrader or [sys.executable, "-m", "nbgrader"]
+    subprocess.run([*nbgrader, "generate_assignment", name, "--force", "--log-level=WARN"],
+                   cwd=root, check=True)
+    return name
+
+
+def built_problems(lesson, root=ROOT):
+    """How the committed Chinese notebook of a lesson differs from a fresh build (not executed:
+    the re-executed cells are compared by source, their outputs by nbval)."""
+    import nbformat
+
+    name = i18n.edition_name(lesson, TAG)
+    path = root / "solutions" / name / f"{name}.ipynb"
+    if not path.is_file():
+        return [f"{path.relative_to(root)} is missing"]
+    committed = nbformat.read(str(path), as_version=4)
+    fresh, redo = chinese_notebook(lesson, load(catalog_path(lesson, root)), root, execute=False)
+    problems = []
+    if len(fresh.cells) != len(committed.cells):
+        return [f"{len(committed.cells)} cells committed, {len(fresh.cells)} built"]
+    for i, (f, c) in enumerate(zip(fresh.cells, committed.cells)):
+        keys = ["cell_type", "id", "metadata", "source"]
+        if i not in redo and f.cell_type == "code":
+            keys += ["outputs", "execution_count"]
+        for key in keys:
+            if f.get(key) != c.get(key):
+                problems.append(f"cell {i} ({f.get('id')}): {key} differs from a fresh build")
+    meta = {k: v for k, v in committed.metadata.items() if k != "widgets"}
+    if meta != {k: v for k, v in fresh.metadata.items() if k != "widgets"}:
+        problems.append("the notebook's metadata differs from a fresh build")
+    if (root / "solutions" / name / "matplotlibrc").read_text(encoding="utf-8") != MATPLOTLIBRC:
+        problems.append(f"solutions/{name}/matplotlibrc differs from a fresh build")
+    return problems
+
+
+def cmd_build(args):
+    built = []
+    for lesson in lessons(args.lesson):
+        po = load(catalog_path(lesson))
+        problems = i18n.catalog_problems(po, messages_of(lesson))
+        if problems:
+            print(f"{lesson}: not built, its catalog is not complete ({len(problems)} entries "
+                  "missing, untranslated or fuzzy: scripts/i18n.py status --show 10)")
+            continue
+        try:
+            built.append(build_lesson(lesson))
+        except i18n.TranslationError as e:
+            print(f"{lesson}: not built: {e}", file=sys.stderr)
+            return 1
+        print(f"{lesson}: built solutions/{built[-1]}/ and course/{built[-1]}/")
+    return 0
+
+
+def cmd_check(args):
+    status = 0
+    for lesson in lessons(args.lesson):
+        if not (ROOT / "solutions" / i18n.edition_name(lesson, TAG)).is_dir():
+            continue
+        problems = i18n.catalog_problems(load(catalog_path(lesson)), messages_of(lesson))
+        problems += built_problems(lesson)
+        for p in problems:
+            print(f"{lesson}: {p}")
+        status |= bool(problems)
+    return status
+
+
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +226,12 @@ def build_parser():
     p.add_argument("lesson", nargs="*")
     p.add_argument("--show", type=int, default=0, metavar="N", help="list N problems each")
     p.set_defaults(func=cmd_status)
+    p = sub.add_parser("build", help="the Chinese notebooks of the complete catalogs")
+    p.add_argument("lesson", nargs="*")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("check", help="built Chinese lessons: catalog complete, notebooks fresh")
+    p.add_argument("lesson", nargs="*")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -1,6 +1,8 @@
 """The course notebooks: they run, they match what is committed, and they grade as intended.
 
-Lessons are found automatically: every ``solutions/<lesson>/<lesson>.ipynb``. For each one:
+Lessons are found automatically: every ``solutions/<lesson>/<lesson>.ipynb``, the Chinese
+editions (``solutions/<lesson>.zh-CN/``, made by ``scripts/i18n.py build``) too, graded with the
+English lesson's probes (their messages translated). For each one:
 
 * nbval, strict, on the instructor notebook in ``solutions/`` (outputs must match the stored
   ones, after ``tests/notebooks/sanitize.cfg``) and, lax, on the student notebook in ``course/``
@@ -112,6 +114,8 @@ class Grader:
         root.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
         shutil.copytree(SOLUTIONS, root / "solutions")
+        if (ROOT / "i18n").is_dir():  # the catalogs: a Chinese edition's probe messages
+            shutil.copytree(ROOT / "i18n", root / "i18n")
         self._lock = threading.Lock()
         self._generated = set()
 
@@ -488,10 +492,10 @@ def _convention_problems(cells):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_follows_authoring_conventions(lesson):
     problems = _convention_problems(_read(SOLUTIONS / lesson / f"{lesson}.ipynb")["cells"])
-    from autograd_course.judge import JudgeError, Lesson
+    from autograd_course.judge import JudgeError, load_lesson
 
-    try:  # a probe function for every test cell
-        Lesson(SOLUTIONS / lesson / f"{lesson}.ipynb", SOLUTIONS / lesson / "probes.py")
+    try:  # a probe function for every test cell (a Chinese edition: the English lesson's)
+        load_lesson(SOLUTIONS, lesson)
     except JudgeError as e:
         problems.append(str(e))
     assert not problems, (
