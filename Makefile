@@ -28,8 +28,30 @@ $(VENV)/.lab: $(VENV)/.course binder/setup-extensions.sh
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash binder/setup-extensions.sh
 	touch $@
 
+# `make lab LANG=zh-CN`: the Chinese lessons (course/<lesson>.zh-CN/, the first one opened) and
+# JupyterLab's interface in Chinese (jupyterlab-language-pack-zh-CN); a system locale zh_CN.* does
+# the same. Plain `make lab`: English. Both with the shipped settings, binder/lab-settings/<lang>
+# (no "get notified about official Jupyter news?" toast). The Chinese plots need Debian's
+# fonts-noto-cjk (binder/apt.txt): checked here, with Matplotlib's font list refreshed if the fonts
+# came after it.
+LAB_LANG := $(if $(filter zh-CN zh_CN zh_CN.% zh,$(LANG)),zh-CN,en)
+FIRST_ZH := $(firstword $(sort $(wildcard course/*.zh-CN/*.zh-CN.ipynb)))
+
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab --notebook-dir=course --port=$(PORT) \
+ifeq ($(LAB_LANG),zh-CN)
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || echo "warning: no Noto Sans CJK font: \
+	Chinese text in plots will not render; install it (Debian/Ubuntu: sudo apt-get install \
+	fonts-noto-cjk; macOS: brew install --cask font-noto-sans-cjk-sc)" >&2
+	@$(PY) -c "from matplotlib import font_manager as fm; \
+	    cjk = lambda: any('Noto Sans CJK' in f.name for f in fm.fontManager.ttflist); \
+	    cjk() or fm._load_fontmanager(try_read_cache=False)" 2>/dev/null || true
+	@[ -n "$(FIRST_ZH)" ] || echo "note: no Chinese lesson is built yet (scripts/i18n.py \
+	build, once i18n/zh_CN/<lesson>.po is translated): the interface only is in Chinese" >&2
+endif
+	$(if $(filter zh-CN,$(LANG)),env -u LANG,) $(VENV)/bin/jupyter lab --notebook-dir=course \
+		--port=$(PORT) --LabApp.app_settings_dir="$(abspath binder/lab-settings/$(LAB_LANG))" \
+		$(if $(and $(filter zh-CN,$(LAB_LANG)),$(FIRST_ZH)),\
+		--ServerApp.default_url=/lab/tree/$(patsubst course/%,%,$(FIRST_ZH)),) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: $(VENV)/.test

@@ -243,3 +243,43 @@ def i18n_defined(cell):
 
     return {n for n in defined_names("".join(cell["source"]))
             if not n.startswith("_")}
+
+
+# -- launching: the shipped settings and fonts --------------------------------------------------
+
+
+def test_shipped_lab_settings():
+    for lang, locale in [("en", "default"), ("zh-CN", "zh_CN")]:
+        path = ROOT / "binder" / "lab-settings" / lang / "overrides.json"
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+        assert settings["@jupyterlab/translation-extension:plugin"]["locale"] == locale
+    makefile = (ROOT / "Makefile").read_text()
+    assert "binder/lab-settings/$(LAB_LANG)" in makefile
+    assert "binder/lab-settings/en/overrides.json" in (ROOT / "binder" / "postBuild").read_text()
+    assert "fonts-noto-cjk" in (ROOT / "binder" / "apt.txt").read_text().split()
+    assert "fonts-noto-cjk" in (ROOT / ".ci" / "run").read_text()
+    assert "01_why_autodiff.zh-CN" in (ROOT / "README.md").read_text()
+    assert "README.zh-CN.md" in (ROOT / "README.md").read_text()
+
+
+def test_chinese_plot_text_falls_back_to_noto_sans_cjk(tmp_path):
+    """With the Chinese lessons' matplotlibrc, a Chinese title draws with Noto Sans CJK, with no
+    missing-glyph warning (turned into an error here)."""
+    import subprocess
+    import sys
+
+    from matplotlib import font_manager
+
+    if not any("Noto Sans CJK" in f.name for f in font_manager.fontManager.ttflist):
+        pytest.skip("no Noto Sans CJK font (Debian: fonts-noto-cjk) in Matplotlib's font list")
+    (tmp_path / "matplotlibrc").write_text(script.MATPLOTLIBRC, encoding="utf-8")
+    code = ("import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt\n"
+            "plt.rcParams['svg.fonttype'] = 'none'\n"
+            "fig, ax = plt.subplots(); ax.set_title('学习率 lr = 0.5'); ax.set_xlabel('轮 epoch')\n"
+            "fig.savefig('t.svg')\n")
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    svg = (tmp_path / "t.svg").read_text(encoding="utf-8")
+    assert "学习率" in svg and "Noto Sans CJK SC" in svg
