@@ -133,6 +133,14 @@ def chinese_notebook(lesson, po, root=ROOT, execute=True):
         if errors:
             raise SystemExit(f"{lesson}: a translated cell fails: {errors[0].get('ename')}: "
                              f"{errors[0].get('evalue')}")
+        tofu = [o for i in redo for o in nb.cells[i].outputs if o.output_type == "stream"
+                and "missing from font" in o.get("text", "")]
+        if tofu:
+            raise SystemExit(
+                f"{lesson}: Matplotlib has no font for the Chinese text ({tofu[0].text.strip()}"
+                "): install fonts-noto-cjk, then refresh Matplotlib's font list (python -c "
+                "\"from matplotlib import font_manager as fm; "
+                "fm._load_fontmanager(try_read_cache=False)\") and build again")
     return nb, redo
 
 
