@@ -109,16 +109,15 @@ def test_changed_english_is_fuzzy_and_removed_english_obsolete():
     assert i18n.catalog_problems(po, i18n.lesson_messages(nb, "", "l"))  # fuzzy: incomplete
 
 
-def test_every_lesson_has_a_catalog_with_every_english_text():
+def test_every_lesson_has_a_catalog():
+    """(A catalog that lags behind its English lesson fails only once the lesson has a Chinese
+    edition: test_edition_catalog_is_complete; before, `scripts/i18n.py extract` catches up.)"""
     for lesson in ENGLISH:
         path = script.catalog_path(lesson)
         assert path.is_file(), f"{path} is missing: run scripts/i18n.py extract"
         po = script.load(path)
-        have = {(e.msgctxt, e.msgid) for e in po if not e.obsolete}
-        missing = [m for m in script.messages_of(lesson) if (m.context, m.msgid) not in have]
-        assert not missing, (f"{path}: {len(missing)} English texts are not in the catalog "
-                             f"(first: {missing[0].where}): run scripts/i18n.py extract")
         assert po.metadata.get("Language") == "zh_CN"
+        assert po.metadata.get("Plural-Forms") == "nplurals=1; plural=0;"
 
 
 def test_assignment_names_of_editions():
