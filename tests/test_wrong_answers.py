@@ -37,7 +37,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from test_course import LESSONS, SOLUTIONS, Grader, _env, _read  # noqa: E402
+from test_course import LESSONS as ALL_LESSONS  # noqa: E402
+from test_course import SOLUTIONS, Grader, _env, _read  # noqa: E402
+
+# The English lessons. A Chinese edition (``<lesson>.zh-CN``) has the same code cells as its
+# English lesson apart from strings and comments (tests/test_i18n.py) and is graded by the same
+# probes: its wrong answers fail the same way, with the messages translated.
+LESSONS = [lesson for lesson in ALL_LESSONS if "." not in lesson]
 
 WRONG_DIR = pathlib.Path(__file__).resolve().parent / "wrong_answers"
 CELL_TIMEOUT = 120
