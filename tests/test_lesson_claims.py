@@ -40,8 +40,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 ENGINE = ROOT / "autograd_lib" / "autograd" / "engine.py"
 
+# The English lessons: the claim checker reads English sentences. A Chinese edition
+# (``<lesson>.zh-CN``) is built from its English lesson's catalog (tests/test_i18n.py), so its
+# claims are the English ones translated.
 LESSONS = sorted(
-    p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file()
+    p.name for p in SOLUTIONS.iterdir()
+    if (p / f"{p.name}.ipynb").is_file() and "." not in p.name
 ) if SOLUTIONS.is_dir() else []
 
 # -- reading the lessons ------------------------------------------------------------------------
