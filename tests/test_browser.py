@@ -73,12 +73,19 @@ pytestmark = [
 ]
 
 
+# The Chinese editions run here: two with sliders and plots whose titles are Chinese (a
+# missing CJK glyph would show as a warning on stderr, which fails the test). The others have
+# the English lessons' code (tests/test_i18n.py), run by nbval in tests/test_course.py.
+CHINESE_IN_BROWSER = ("04_backward.zh-CN", "08_linear_regression.zh-CN")
+
+
 def _lessons():
     if not SOLUTIONS.is_dir():
         return []
     return sorted(
         p.name for p in SOLUTIONS.iterdir()
         if (p / f"{p.name}.ipynb").is_file() and (COURSE / p.name / f"{p.name}.ipynb").is_file()
+        and ("." not in p.name or p.name in CHINESE_IN_BROWSER)
     )
 
 
