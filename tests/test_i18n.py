@@ -288,3 +288,29 @@ def test_chinese_plot_text_falls_back_to_noto_sans_cjk(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     svg = (tmp_path / "t.svg").read_text(encoding="utf-8")
     assert "学习率" in svg and "Noto Sans CJK SC" in svg
+
+
+def test_visible_check_messages_speak_the_lessons_language(tmp_path, monkeypatch):
+    """checks.close and previous_cell_ok frame the exercise's words in the lesson's language:
+    Chinese in a <lesson>.zh-CN folder (where a Chinese notebook's kernel starts), English
+    elsewhere."""
+    from autograd_course import checks
+
+    def message(**kw):
+        with pytest.raises(AssertionError) as caught:
+            checks.close([1.0], [2.0], what="a.grad", **kw)
+        return str(caught.value)
+
+    monkeypatch.delenv("AUTOGRAD_COURSE_LANG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert message() == "a.grad: expected [2.0], got [1.0]"
+    chinese = tmp_path / "03_graph.zh-CN"
+    chinese.mkdir()
+    monkeypatch.chdir(chinese)
+    assert message() == "a.grad：期望 [2.0]，得到 [1.0]"
+    monkeypatch.setattr(checks, "_outcomes", [False])
+    with pytest.raises(AssertionError, match="单元格没有正常结束"):
+        checks.previous_cell_ok()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AUTOGRAD_COURSE_LANG", "zh-CN")
+    assert "期望" in message()
