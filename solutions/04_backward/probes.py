@@ -128,8 +128,7 @@ def ex5_tests(answer, probe):
     probe("hook", lambda: visible["hooked"],
           "clip the gradient with a hook: call h.register_hook(...)")
     probe("h_grad", lambda: visible["h_grad"],
-          "h_grad must be the gradient at h after clipping (call retain_grad() after "
-          "register_hook)")
+          "h_grad must be the gradient at h after clipping (keep it with h.retain_grad())")
     probe("x_grad", lambda: visible["x_grad"],
           "x_grad must be computed from the clipped gradient at h")
 
