@@ -13,6 +13,7 @@ each catalog up to date: new English text is added untranslated, changed text is
 import argparse
 import json
 import pathlib
+import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -96,6 +97,22 @@ MATPLOTLIBRC = """\
 font.family: DejaVu Sans, Noto Sans CJK SC
 """
 
+def _math_with_chinese(source):
+    """The first string literal of source that holds both $...$ math and Chinese, or None."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+            if re.search(r"\$[^$]+\$", text) and re.search(r"[\u4e00-\u9fff]", text):
+                return text
+    return None
+
+
 def _executed_outputs(cell):
     return any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for o in cell.get("outputs", []))
@@ -114,6 +131,12 @@ def chinese_notebook(lesson, po, root=ROOT, execute=True):
             if c.cell_type == "code" and (c.source != e.source or _executed_outputs(e))]
     for i in redo:
         nb.cells[i].outputs, nb.cells[i].execution_count = [], None
+        mixed = _math_with_chinese(nb.cells[i].source)
+        if mixed:
+            raise SystemExit(
+                f"{lesson}: {mixed!r} mixes $...$ with Chinese: Matplotlib draws the whole string "
+                "with its math font, which has no Chinese glyphs (boxes, and no warning in the "
+                "output). Keep the Chinese outside $...$, e.g. with Unicode (fₖ, eˣ).")
     if execute and redo:
         from nbclient import NotebookClient
 

@@ -314,3 +314,13 @@ def test_visible_check_messages_speak_the_lessons_language(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AUTOGRAD_COURSE_LANG", "zh-CN")
     assert "期望" in message()
+
+
+def test_build_refuses_chinese_inside_math_labels():
+    """Matplotlib draws a string with $...$ in its math font, which has no Chinese glyphs: boxes,
+    and no warning in the cell's output (a translator found them by eye). The build says so."""
+    script = _script()
+    assert script._math_with_chinese('ax.plot(x, y, label=r"$e^x$ 分支")') == "$e^x$ 分支"
+    assert script._math_with_chinese('ax.set_title(f"$L(w)$ 的曲线, lr={lr}")')
+    assert script._math_with_chinese('ax.plot(x, y, label="eˣ 分支")') is None
+    assert script._math_with_chinese('ax.set_xlabel("$x$")') is None
