@@ -74,7 +74,7 @@ def _full_gradient(w, x, y):
 def l06_ex2_tests(answer, probe):
     accumulated_gradient = answer.accumulated_gradient
 
-    def case(tag, w, x, y, m, where):
+    def case(tag, w, x, y, m, hidden=False):
         old = None if w.grad is None else w.grad.detach().clone()
         result = {}
 
@@ -93,28 +93,39 @@ def l06_ex2_tests(answer, probe):
             result["gradient"] = _plain(g)
             return len(calls)
 
-        probe(f"{tag}: backward calls", call,
-              f"backward() must run once per micro-batch of micro_batch_size rows (the last one "
-              f"may be smaller), not more, not less{where}")
+        # whole sentences (not a suffix put in at run time): each has its translation
+        if hidden:
+            probe(f"{tag}: backward calls", call,
+                  "backward() must run once per micro-batch of micro_batch_size rows (the last "
+                  "one may be smaller), not more, not less, for other data and micro-batch sizes")
+        else:
+            probe(f"{tag}: backward calls", call,
+                  "backward() must run once per micro-batch of micro_batch_size rows (the last "
+                  "one may be smaller), not more, not less (in one of the visible test's cases)")
         probe(f"{tag}: kept old", lambda: result.get("kept old", False),
               "w.grad still contains the gradient w had before the call: clear it first")
         probe(f"{tag}: returns w.grad", lambda: result.get("is w.grad", True),
               "return w.grad")
-        probe(f"{tag}: gradient", lambda: result.get("gradient"),
-              f"the accumulated gradient is not the full-batch gradient of the mean squared "
-              f"error (weight each micro-batch's mean loss by its size / N){where}",
-              rtol=1e-5, atol=1e-6)
+        if hidden:
+            probe(f"{tag}: gradient", lambda: result.get("gradient"),
+                  "the accumulated gradient is not the full-batch gradient of the mean squared "
+                  "error (weight each micro-batch's mean loss by its size / N), for other data "
+                  "and micro-batch sizes", rtol=1e-5, atol=1e-6)
+        else:
+            probe(f"{tag}: gradient", lambda: result.get("gradient"),
+                  "the accumulated gradient is not the full-batch gradient of the mean squared "
+                  "error (weight each micro-batch's mean loss by its size / N), in one of the "
+                  "visible test's cases", rtol=1e-5, atol=1e-6)
 
     torch.manual_seed(1)
     x = torch.randn(8, 3)
     y = torch.randn(8)
     w = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
-    case("visible m=4", w, x, y, 4, " (visible test: 8 rows, micro_batch_size=4)")
-    case("visible m=8", w, x, y, 8, " (visible test: 8 rows, micro_batch_size=8, called again "
-         "on the same w)")
+    case("visible m=4", w, x, y, 4)  # 8 rows
+    case("visible m=8", w, x, y, 8)  # called again on the same w
     w.grad = torch.full((3,), 100.0)
-    case("visible m=2", w, x, y, 2, " (visible test: micro_batch_size=2, w.grad set before)")
-    case("visible m=3", w, x, y, 3, " (visible test: 8 rows in micro-batches of 3: 3 + 3 + 2)")
+    case("visible m=2", w, x, y, 2)  # w.grad set before
+    case("visible m=3", w, x, y, 3)  # 8 rows in micro-batches of 3: 3 + 3 + 2
 
     torch.manual_seed(7)
     x = torch.randn(11, 2)
@@ -122,7 +133,7 @@ def l06_ex2_tests(answer, probe):
     w = torch.tensor([1.5, 0.25], requires_grad=True)
     w.grad = torch.tensor([3.0, -3.0])
     for m in (1, 4, 5, 11, 20):
-        case(f"hidden m={m}", w, x, y, m, ", for other data and micro-batch sizes")
+        case(f"hidden m={m}", w, x, y, m, hidden=True)
 
 
 # -- Exercise 3 ---------------------------------------------------------------------------------
