@@ -74,23 +74,29 @@ def _string_parts(text):
     return parts
 
 
+def _add_texts(found, node, note):
+    """Append (node, note) for the string literals that expression node shows: itself, the two
+    results of a conditional (not its test), the parts of a + b, a list's items."""
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        if isinstance(node, ast.JoinedStr) or isinstance(node.value, str):
+            found.append((node, note))
+    elif isinstance(node, ast.IfExp):
+        _add_texts(found, node.body, note)
+        _add_texts(found, node.orelse, note)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        _add_texts(found, node.left, note)
+        _add_texts(found, node.right, note)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        for element in node.elts:
+            _add_texts(found, element, note)
+
+
 def _text_nodes(tree):
     """(node, note) for every expression of the tree that is text a reader sees."""
     found = []
 
     def add(node, note):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)):
-            if isinstance(node, ast.JoinedStr) or isinstance(node.value, str):
-                found.append((node, note))
-        elif isinstance(node, ast.IfExp):
-            add(node.body, note)
-            add(node.orelse, note)
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            add(node.left, note)
-            add(node.right, note)
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            for element in node.elts:
-                add(element, note)
+        _add_texts(found, node, note)
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and node.msg is not None:
@@ -172,9 +178,10 @@ def _probe_nodes(tree):
                                            or getattr(node.func, "attr", None) == "probe"):
             message = node.args[2] if len(node.args) >= 3 else next(
                 (kw.value for kw in node.keywords if kw.arg == "message"), None)
-            if message is not None:
-                nodes.append((message, "a probe's message: shown in the feedback when the "
-                              "judge's check fails"))
+            if message is not None:  # (a conditional's test is not a message: "tuple" in
+                # `message if prop == "tuple" else f"{where}: {message}"`)
+                _add_texts(nodes, message, "a probe's message: shown in the feedback when the "
+                           "judge's check fails")
     return nodes
 
 

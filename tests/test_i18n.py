@@ -324,3 +324,10 @@ def test_build_refuses_chinese_inside_math_labels():
     assert script._math_with_chinese('ax.set_title(f"$L(w)$ 的曲线, lr={lr}")')
     assert script._math_with_chinese('ax.plot(x, y, label="eˣ 分支")') is None
     assert script._math_with_chinese('ax.set_xlabel("$x$")') is None
+
+
+def test_a_conditional_probe_message_gives_its_two_results_not_its_test():
+    source = ('probe("k", f, message if prop == "tuple" else f"{where}: {message}")\n'
+              'probe("k2", f, "plain" if hidden else "shown")\n')
+    assert [p.msgid for p in i18n.probe_messages(source)] == [
+        "{where}: {message}", "plain", "shown"]
