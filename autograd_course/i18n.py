@@ -172,10 +172,17 @@ def _char_col(source, starts, lineno, col):
 
 
 def _probe_nodes(tree):
+    """The texts of probes.py a student may read: each probe(key, thunk, message)'s message,
+    and the phrases marked N_("...") that messages take in at run time."""
     nodes = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and (getattr(node.func, "id", None) == "probe"
-                                           or getattr(node.func, "attr", None) == "probe"):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name == "N_" and node.args:
+            _add_texts(nodes, node.args[0], "a phrase that probe messages take in (N_): "
+                       "shown in the feedback inside a message")
+        elif name == "probe":
             message = node.args[2] if len(node.args) >= 3 else next(
                 (kw.value for kw in node.keywords if kw.arg == "message"), None)
             if message is not None:  # (a conditional's test is not a message: "tuple" in

@@ -331,3 +331,20 @@ def test_a_conditional_probe_message_gives_its_two_results_not_its_test():
               'probe("k2", f, "plain" if hidden else "shown")\n')
     assert [p.msgid for p in i18n.probe_messages(source)] == [
         "{where}: {message}", "plain", "shown"]
+
+
+def test_phrases_marked_n_are_translated_with_the_messages():
+    """A phrase a message takes in at run time (f"{where}, ...") is marked N_("..."): it has its
+    own catalog entry and the judge's probes.py holds its translation."""
+    from autograd_course.probing import N_
+
+    assert N_("for other inputs") == "for other inputs"
+    source = ('cases = [("a", N_("for other inputs"))]\n'
+              'for key, where in cases:\n'
+              '    probe(key, f, f"{where}, the value is wrong")\n')
+    assert [p.msgid for p in i18n.probe_messages(source)] == [
+        "for other inputs", "{where}, the value is wrong"]
+    lookup = {"for other inputs": "换用其他输入时",
+              "{where}, the value is wrong": "{where}：值不对"}
+    translated = i18n.translate_probes(source, lookup.get)
+    assert 'N_("换用其他输入时")' in translated and 'f"{where}：值不对"' in translated

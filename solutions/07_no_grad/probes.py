@@ -13,6 +13,7 @@ import functools
 
 import autograd_lib as torch
 from autograd_course import spies
+from autograd_course.probing import N_
 from autograd_course.probing import numbers as _plain
 
 
@@ -223,9 +224,9 @@ def l07_ex3_tests(answer, probe):
         out["a"] = a.tolist()
         return out
 
-    cases = [("visible", [0.0, 1.0, -2.0], "of the visible test"),
-             ("other", [[0.5, -0.25], [3.0, -1.5]], "for other inputs"),
-             ("one", [0.75], "for other inputs")]
+    cases = [("visible", [0.0, 1.0, -2.0], N_("of the visible test")),
+             ("other", [[0.5, -0.25], [3.0, -1.5]], N_("for other inputs")),
+             ("one", [0.75], N_("for other inputs"))]
     for key, values, where in cases:
         got = _Once(lambda values=values: run(values))
         probe(f"{key}: value", lambda got=got: got()["value"],
@@ -318,9 +319,9 @@ def l07_ex5_tests(answer, probe):
             "trained": W2.reshape(-1).tolist() + b2.tolist(),
         }
 
-    cases = [("visible", (0, 2, 3, 6, 0.1, 5), "in the visible test"),
-             ("other", (7, 3, 4, 10, 0.05, 8), "for another model and data"),
-             ("bigger", (3, 1, 6, 5, 0.2, 3), "for another model and data")]
+    cases = [("visible", (0, 2, 3, 6, 0.1, 5), N_("in the visible test")),
+             ("other", (7, 3, 4, 10, 0.05, 8), N_("for another model and data")),
+             ("bigger", (3, 1, 6, 5, 0.2, 3), N_("for another model and data"))]
     for key, args, where in cases:
         got = _Once(lambda args=args: run(*args))
         probe(f"{key}: frozen grads", lambda got=got: got()["frozen grads"],

@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd_lib as torch
 from autograd_course import spies
+from autograd_course.probing import N_
 
 
 def _mse_floats(x, y):
@@ -183,21 +184,22 @@ def l08_ex3_tests(answer, probe):
     x3 = torch.rand(50) * 3 + 5
     y3 = 0.5 * x3 + 1 + 0.2 * torch.randn(50)
     x4, y4 = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 3.0, 4.0])
-    hint = "; choose the learning rate and the number of epochs for any range of x (section 5)"
+    hint = N_("; choose the learning rate and the number of epochs for any range of x "
+              "(section 5)")
     cases = [
-        ("visible", x0, y0, "on the visible test's data (y = 2x + 1 + noise, x in [0, 4]) your "
-                            "line's MSE is more than 1% above the best possible"),
-        ("visible [5, 8]", x5, y5, "on the visible test's second data (y = 0.5x + 1 + noise, "
-                                   "x in [5, 8]) your line's MSE is more than 1% above the best "
-                                   "possible"),
-        ("wide x", x1, y1, "on other data, with larger x values than in the visible test, "
-                           "your line's MSE is more than 1% above the best possible" + hint),
-        ("x around 0", x2, y2, "on other data, with x values on both sides of 0, your line's "
-                               "MSE is more than 1% above the best possible" + hint),
-        ("x far from 0", x3, y3, "on other data, with x values far from 0, your line's MSE is "
-                                 "more than 1% above the best possible" + hint),
-        ("exact", x4, y4, "on a few points that lie exactly on a line, your line is not "
-                          "close enough to the exact fit"),
+        ("visible", x0, y0, N_("on the visible test's data (y = 2x + 1 + noise, x in [0, 4]) "
+                               "your line's MSE is more than 1% above the best possible")),
+        ("visible [5, 8]", x5, y5, N_("on the visible test's second data (y = 0.5x + 1 + "
+                                      "noise, x in [5, 8]) your line's MSE is more than 1% "
+                                      "above the best possible")),
+        ("wide x", x1, y1, N_("on other data, with larger x values than in the visible test, "
+                              "your line's MSE is more than 1% above the best possible") + hint),
+        ("x around 0", x2, y2, N_("on other data, with x values on both sides of 0, your "
+                                  "line's MSE is more than 1% above the best possible") + hint),
+        ("x far from 0", x3, y3, N_("on other data, with x values far from 0, your line's MSE "
+                                    "is more than 1% above the best possible") + hint),
+        ("exact", x4, y4, N_("on a few points that lie exactly on a line, your line is not "
+                             "close enough to the exact fit")),
     ]
     for seed, (key, x, y, message) in enumerate(cases):
         found = {}
@@ -259,19 +261,20 @@ def l08_ex4_tests(answer, probe):
     y2 = -x2 + 0.5 + 0.1 * torch.randn(30)
     x3 = torch.randn(200) * 0.3 + 1
     y3 = 4 * x3 + 0.2 * torch.randn(200)
-    cases = [("visible", x0, y0, "on the visible test's data (x in [0, 4])"),
-             ("visible [2, 8]", x5, y5, "on the visible test's second data (x in [2, 8])"),
-             ("wide x", x1, y1, "on other data, with larger x values"),
-             ("x around 0", x2, y2, "on other data, with x values on both sides of 0"),
-             ("x near 1", x3, y3, "on other data, with x values packed around 1")]
+    cases = [("visible", x0, y0, N_("on the visible test's data (x in [0, 4])")),
+             ("visible [2, 8]", x5, y5, N_("on the visible test's second data (x in [2, 8])")),
+             ("wide x", x1, y1, N_("on other data, with larger x values")),
+             ("x around 0", x2, y2, N_("on other data, with x values on both sides of 0")),
+             ("x near 1", x3, y3, N_("on other data, with x values packed around 1"))]
     messages = {
-        "tuple": "converging_lr_range must return a tuple (low, high)",
-        "real range": "need high >= 2 * low > 0",
-        "high enough": "high is below half of the largest learning rate that converges; "
-                       "aim higher",
-        "no divergence": "some learning rates of your range diverge: the range goes too high",
-        "not too slow": "some learning rates of your range do not reach the best loss within "
-                        "2000 epochs: too slow, or oscillating",
+        "tuple": N_("converging_lr_range must return a tuple (low, high)"),
+        "real range": N_("need high >= 2 * low > 0"),
+        "high enough": N_("high is below half of the largest learning rate that converges; "
+                          "aim higher"),
+        "no divergence": N_("some learning rates of your range diverge: the range goes too "
+                            "high"),
+        "not too slow": N_("some learning rates of your range do not reach the best loss "
+                           "within 2000 epochs: too slow, or oscillating"),
     }
     for key, x, y, where in cases:
         found = {}
