@@ -186,8 +186,10 @@ class LabServer:
     (with the news pop-up off). stop() ends the whole process group, always."""
 
     def __init__(self, root, scratch, python=sys.executable, notebook_dir="course",
-                 log_name="jupyterlab.log"):
+                 log_name="jupyterlab.log", app_settings_dir=None):
         self.root = pathlib.Path(root)
+        # The shipped settings `make lab LANG=...` passes (binder/lab-settings/<lang>), or None.
+        self.app_settings_dir = app_settings_dir
         self.notebook_dir = notebook_dir
         self.scratch = pathlib.Path(scratch)
         self.python = python
@@ -206,6 +208,8 @@ class LabServer:
             f"--LabApp.user_settings_dir={self.scratch / 'lab-settings'}",
             f"--LabApp.workspaces_dir={self.scratch / 'lab-workspaces'}",
         ]
+        if self.app_settings_dir is not None:
+            cmd.append(f"--LabApp.app_settings_dir={pathlib.Path(self.app_settings_dir).resolve()}")
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         return cmd
@@ -338,7 +342,8 @@ _KERNEL_READY = """() => {
   if (!panel) return false;
   const name = panel.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName');
   const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
-  return !!name && name.textContent.trim() !== '' && !/No Kernel/.test(name.textContent)
+  return !!name && name.textContent.trim() !== ''
+    && !/No Kernel|无内核/.test(name.textContent)
     && !!status && status.dataset.status === 'idle';
 }"""
 
@@ -382,10 +387,11 @@ def menu(page, *labels):
         page.click(f".lm-Menu:visible .lm-Menu-itemLabel:text-is('{label}')")
 
 
-def run_all(page, stop_on_error=True, timeout_ms=300_000):
-    """Run > Run All Cells, and wait until every cell has run: returns 'done', or 'error' as
-    soon as an error shows if stop_on_error."""
-    menu(page, "Run", "Run All Cells")
+def run_all(page, stop_on_error=True, timeout_ms=300_000, labels=("Run", "Run All Cells")):
+    """Run > Run All Cells (labels: the menu's names in the interface's language), and wait
+    until every cell has run: returns 'done', or 'error' as soon as an error shows if
+    stop_on_error."""
+    menu(page, *labels)
     handle = page.wait_for_function(_ALL_RAN, arg=stop_on_error, timeout=timeout_ms, polling=500)
     return handle.json_value()
 

@@ -6,14 +6,18 @@ for the module. For each lesson, the student's notebook is filled in with the so
 stubs replaced by the instructor's answers, as a student would type them), opened in
 JupyterLab, run with Run > Run All Cells, and checked: no cell shows an error; the widgets
 render and moving a slider redraws the plot; the computation-graph pictures render with their
-node names; and nbgrader's Validate button reports success. Screenshots go to
+node names; and nbgrader's Validate button reports success. Two Chinese lessons run the same
+way in a second server with JupyterLab's interface in Chinese (`make lab LANG=zh-CN`), where
+the plots' Chinese titles must be drawn with the CJK font. Screenshots go to
 test-output/screenshots/.
 
 Needs Chromium (/usr/bin/chromium, or $AUTOGRAD_COURSE_CHROMIUM) and Playwright's Python
 package (never `playwright install`: the system Chromium is used); skipped without them.
 """
 
+import json
 import os
+import re
 import time
 
 import pytest
@@ -73,23 +77,31 @@ pytestmark = [
 ]
 
 
-# The Chinese editions run here: two with sliders and plots whose titles are Chinese (a
-# missing CJK glyph would show as a warning on stderr, which fails the test). The others have
-# the English lessons' code (tests/test_i18n.py), run by nbval in tests/test_course.py.
+# The Chinese editions run in the Chinese JupyterLab (test_chinese_lessons_in_chinese_jupyterlab):
+# two with sliders and plots whose titles are Chinese. The others have the English lessons'
+# code (tests/test_i18n.py), run by nbval in tests/test_course.py.
 CHINESE_IN_BROWSER = ("04_backward.zh-CN", "08_linear_regression.zh-CN")
 
 
-def _lessons():
+def _lessons(names=None):
     if not SOLUTIONS.is_dir():
         return []
     return sorted(
         p.name for p in SOLUTIONS.iterdir()
         if (p / f"{p.name}.ipynb").is_file() and (COURSE / p.name / f"{p.name}.ipynb").is_file()
-        and ("." not in p.name or p.name in CHINESE_IN_BROWSER)
+        and ("." not in p.name if names is None else p.name in names)
     )
 
 
-LESSONS = _lessons()
+LESSONS = _lessons()  # the English lessons
+ZH_LESSONS = _lessons(CHINESE_IN_BROWSER)
+
+# The menus' names: JupyterLab's own, and those of its Chinese language pack
+# (jupyterlab-language-pack-zh-CN). nbgrader's Validate button is not translated.
+EN_UI = {"run_all": ("Run", "Run All Cells"), "save": ("File", "Save Notebook")}
+ZH_UI = {"run_all": ("运行", "运行所有单元格"), "save": None}  # None: Ctrl+S
+ZH_MENUS = ("文件", "编辑", "查看", "运行", "内核")
+EN_MENUS = ("File", "Edit", "View", "Run", "Kernel")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -98,18 +110,30 @@ def _browser_required():
         pytest.fail(_MISSING + " (and AUTOGRAD_COURSE_REQUIRE_BROWSER=1)")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """The JupyterLab server, serving a scratch copy of course/; stopped (its whole process
-    group) when the module is done, whatever happened."""
+def _serve(tmp_path_factory, **options):
     setup_extensions()
     root = copy_course(tmp_path_factory.mktemp("lab-root"))
-    server = LabServer(root, tmp_path_factory.mktemp("lab-scratch"))
+    server = LabServer(root, tmp_path_factory.mktemp("lab-scratch"), **options)
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The JupyterLab server, serving a scratch copy of course/; stopped (its whole process
+    group) when the module is done, whatever happened."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lab_zh(tmp_path_factory):
+    """The same, started as `make lab LANG=zh-CN` starts it: with the shipped Chinese settings
+    (binder/lab-settings/zh-CN: the interface in Chinese)."""
+    yield from _serve(tmp_path_factory, log_name="jupyterlab-zh.log",
+                      app_settings_dir=ROOT / "binder" / "lab-settings" / "zh-CN")
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +146,7 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser, lab):
+def _page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     console_errors = []
@@ -133,7 +156,17 @@ def page(browser, lab):
         yield pg
     finally:
         context.close()
-        lab.shutdown_kernels()
+        server.shutdown_kernels()
+
+
+@pytest.fixture
+def page(browser, lab):
+    yield from _page(browser, lab)
+
+
+@pytest.fixture
+def page_zh(browser, lab_zh):
+    yield from _page(browser, lab_zh)
 
 
 def test_student_side_of_nbgrader_only(lab, page):
@@ -176,15 +209,161 @@ def test_student_side_of_nbgrader_only(lab, page):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_in_jupyterlab(lesson, lab, page):
+    _run_and_check_lesson(lesson, lab, page)
+    _validate(lesson, page)
+
+
+@pytest.mark.parametrize("lesson", ZH_LESSONS)
+def test_chinese_lessons_in_chinese_jupyterlab(lesson, lab_zh, page_zh):
+    """A Chinese lesson in JupyterLab with the Chinese interface (`make lab LANG=zh-CN`): the
+    menus are in Chinese; with the solutions filled in, Run All Cells shows no error, the
+    widgets render and moving a slider redraws the plot (test_lesson_in_jupyterlab's checks);
+    the plots' Chinese titles are drawn with the CJK font, not as boxes (checked in the
+    lesson's kernel, with its matplotlibrc, by a cell added to the served copy); no output
+    warns of a missing glyph; and Validate reports success."""
+    page = page_zh
+    titles = _chinese_titles(read_notebook(COURSE / lesson / f"{lesson}.ipynb"))
+    assert titles, f"{lesson}: no plot title with Chinese in it"
+    _run_and_check_lesson(lesson, lab_zh, page, ui=ZH_UI, extra_cells=[_cjk_check_cell(titles)])
+
+    # The interface is in Chinese (jupyterlab-language-pack-zh-CN, locale zh_CN).
+    menus = page.eval_on_selector_all("#jp-MainMenu .lm-MenuBar-itemLabel",
+                                      "els => els.map(e => e.textContent)")
+    assert set(ZH_MENUS) <= set(menus) and not set(EN_MENUS) & set(menus), (
+        f"{lesson}: the menu bar is not in Chinese: {menus}"
+    )
+    menu(page, ZH_UI["run_all"][0])
+    screenshot(page, f"{lesson}-0-menu")
+    page.keyboard.press("Escape")
+
+    # The titles drawn in the lesson's kernel (the added last cell): each Chinese character's
+    # glyph from the CJK font, and drawn as itself, not as a missing glyph's box.
+    check = page.locator(f"{PANEL} .jp-Notebook .jp-CodeCell").last.locator(".jp-OutputArea")
+    show(page, check)  # its output (the cell's code is taller than the screen)
+    screenshot(check, f"{lesson}-4-cjk-check")
+    printed = "\n".join(check.locator(".jp-OutputArea-output").evaluate_all(
+        "els => els.map(e => e.textContent)"))
+    verdict = re.search(r"CJK verdict: (OK|FAIL) (\{.*\})", printed)
+    assert verdict, f"{lesson}: the CJK check printed no verdict:\n{printed}"
+    report = json.loads(verdict.group(2))
+    assert verdict.group(1) == "OK" and report["ok"], (
+        f"{lesson}: the Chinese titles are not all drawn with a CJK font: {report}"
+    )
+    assert report["glyph_fonts"] and all("CJK" in f for f in report["glyph_fonts"]), report
+
+    # No output in the page (the plots redrawn by the slider included) warns of a missing glyph.
+    outputs = page.eval_on_selector_all(f"{PANEL} .jp-OutputArea-output",
+                                        "els => els.map(e => e.textContent)")
+    warned = [o[:500] for o in outputs if "missing from font" in o or "does not have a glyph" in o]
+    assert not warned, f"{lesson}: missing-glyph warnings in the page: {warned}"
+
+    _validate(lesson, page)
+
+
+def _chinese_titles(nb):
+    """The plot titles with Chinese in them that the notebook's code sets (an f-string's fields
+    filled with 0.00)."""
+    titles = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for m in re.finditer(r"""\.(?:set_title|suptitle|title)\(\s*f?(["'])(.*?)\1""", source):
+            text = re.sub(r"\{[^{}]*\}", "0.00", m.group(2))
+            if re.search(r"[\u3400-\u9fff]", text) and text not in titles:
+                titles.append(text)
+    return titles
+
+
+# Run in the lesson's kernel (its folder's matplotlibrc read): for each Chinese character of
+# the titles (punctuation included), the font Matplotlib's fallback list takes its glyph from
+# (the first of the fonts for rcParams' families that has it); the titles drawn on an Agg
+# canvas with no warning; each character drawn alone has ink, differs from the others, and
+# differs from the same character drawn with DejaVu Sans only (a missing glyph's box). Prints
+# "CJK verdict: OK|FAIL {json}".
+_CJK_CHECK = r'''
+import json as _json
+import warnings as _warnings
+
+import matplotlib as _mpl
+import numpy as _np
+from matplotlib import font_manager as _fm
+from matplotlib.backends.backend_agg import FigureCanvasAgg as _Canvas
+from matplotlib.figure import Figure as _Figure
+
+
+def _cjk_verdict(titles):
+    han = sorted({ch for t in titles for ch in t  # Han, CJK and full-width punctuation
+                  if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"})
+    report = {"titles": titles, "families": list(_mpl.rcParams["font.family"])}
+    fonts = []
+    for p in _fm.fontManager._find_fonts_by_props(_fm.FontProperties()):
+        f = _fm.ft2font.FT2Font(getattr(p, "path", p), face_index=getattr(p, "face_index", 0))
+        fonts.append((f.family_name, set(f.get_charmap())))
+    report["fallback"] = [name for name, _ in fonts]
+    used, missing = {}, []
+    for ch in han:
+        name = next((n for n, charmap in fonts if ord(ch) in charmap), None)
+        if name is None:
+            missing.append(ch)
+        else:
+            used.setdefault(name, []).append(ch)
+    report["glyph_fonts"] = {n: "".join(c) for n, c in used.items()}
+    report["no_font"] = "".join(missing)
+
+    def draw(text, **rc):
+        with _mpl.rc_context(rc):
+            fig = _Figure(figsize=(max(2, 0.3 * len(text)), 0.8), dpi=100)
+            _Canvas(fig)
+            fig.text(0.02, 0.3, text, fontsize=16)
+            fig.canvas.draw()
+            return _np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        for t in titles:
+            draw(t)
+    report["warnings"] = len(caught)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        images = {ch: draw(ch) for ch in han}
+        report["drawn_as_box"] = "".join(
+            ch for ch in han
+            if _np.array_equal(images[ch], draw(ch, **{"font.family": ["DejaVu Sans"]})))
+    report["blank"] = "".join(ch for ch in han if (images[ch][..., :3] < 128).sum() == 0)
+    report["distinct_images"] = len({im.tobytes() for im in images.values()})
+    report["ok"] = (len(han) > 0 and not missing and not report["drawn_as_box"]
+                    and not report["blank"] and all("CJK" in n for n in used)
+                    and not report["warnings"] and report["distinct_images"] == len(han))
+    print("CJK verdict:", "OK" if report["ok"] else "FAIL",
+          _json.dumps(report, ensure_ascii=False))
+
+
+_cjk_verdict(%s)
+del _cjk_verdict
+'''
+
+
+def _cjk_check_cell(titles):
+    """A code cell (for the served copy only) that prints the CJK verdict for these titles."""
+    return {
+        "cell_type": "code", "execution_count": None, "id": "cjk-check-added-by-the-test",
+        "metadata": {}, "outputs": [],
+        "source": (_CJK_CHECK % json.dumps(titles, ensure_ascii=False)).strip(),
+    }
+
+
+def _run_and_check_lesson(lesson, lab, page, ui=EN_UI, extra_cells=()):
     solution = read_notebook(SOLUTIONS / lesson / f"{lesson}.ipynb")
     notebook = lab.root / "course" / lesson / f"{lesson}.ipynb"
     # Fill in the answers in the served copy before opening it (the repository's course/ is
     # never touched): the point here is JupyterLab's UI, not typing.
-    write_notebook(fill_solutions(read_notebook(COURSE / lesson / f"{lesson}.ipynb"), solution),
-                   notebook)
+    filled = fill_solutions(read_notebook(COURSE / lesson / f"{lesson}.ipynb"), solution)
+    filled["cells"].extend(extra_cells)
+    write_notebook(filled, notebook)
 
     open_notebook(page, lab, f"{lesson}/{lesson}.ipynb")
-    outcome = run_all(page)
+    outcome = run_all(page, labels=ui["run_all"])
     # A picture of the first exercise: the answer filled in, its test cell run, no error.
     first_answer = next(i for i, c in enumerate(solution["cells"])
                         if c["metadata"].get("nbgrader", {}).get("solution"))
@@ -194,7 +373,10 @@ def test_lesson_in_jupyterlab(lesson, lab, page):
     # No cell shows an error (or anything on stderr).
     errors = browser_errors(page)
     if outcome == "error" or errors:
-        menu(page, "File", "Save Notebook")
+        if ui["save"]:
+            menu(page, *ui["save"])
+        else:
+            page.keyboard.press("Control+s")
         page.wait_for_timeout(1000)
         saved = error_outputs(read_notebook(notebook))
         pytest.fail(
@@ -234,6 +416,8 @@ def test_lesson_in_jupyterlab(lesson, lab, page):
         show(page, output.nth(index))
         screenshot(output.nth(index), f"{lesson}-2-graph")
 
+
+def _validate(lesson, page):
     # nbgrader's Validate button (the notebook toolbar): it saves, the server runs the notebook
     # again in a fresh kernel, and a dialog reports.
     page.locator(f"{PANEL} .jp-NotebookPanel-toolbar").get_by_text("Validate", exact=True).click()
