@@ -48,15 +48,13 @@ class Count:
 @contextlib.contextmanager
 def calls(owner, name):
     """Count the calls of ``owner.name`` (a function of a module or class, or a property of a
-    class: then its reads) inside the block. Yields a :class:`Count`."""
+    class: then its reads and writes) inside the block. Yields a :class:`Count`."""
     seen = Count()
     original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
     if isinstance(original, property):
-        def read(this):
-            seen.count += 1
-            return original.fget(this)
-
-        replacement = property(read, original.fset, original.fdel, original.__doc__)
+        fset = original.fset and _counted(original.fset, seen)
+        replacement = property(_counted(original.fget, seen), fset, original.fdel,
+                               original.__doc__)
     elif isinstance(original, staticmethod):
         replacement = staticmethod(_counted(original.__func__, seen))
     else:
@@ -78,28 +76,12 @@ def _counted(fn, seen):
     return counted
 
 
-@contextlib.contextmanager
 def data_uses():
     """Count reads and writes of ``Tensor.data`` inside the block (the way around autograd that
     an exercise may forbid). Yields a :class:`Count`."""
     import autograd_lib
 
-    seen = Count()
-    original = autograd_lib.Tensor.__dict__["data"]
-
-    def read(this):
-        seen.count += 1
-        return original.fget(this)
-
-    def write(this, value):
-        seen.count += 1
-        original.fset(this, value)
-
-    autograd_lib.Tensor.data = property(read, write, None, original.__doc__)
-    try:
-        yield seen
-    finally:
-        autograd_lib.Tensor.data = original
+    return calls(autograd_lib.Tensor, "data")
 
 
 def grad_mode(fn):
