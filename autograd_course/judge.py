@@ -611,12 +611,7 @@ class JudgeExecute(SandboxedExecute):
                 problems.append(f"{where} stopped on the solution: {data['stopped']}")
             if not data["probes"]:
                 problems.append(f"{where}: no probe ran")
-            keys = [k for k, _ in data["probes"]]
-            if len(keys) != len(set(keys)):
-                problems.append(f"{where}: two probes have the same key")
-            for k, v in data["probes"]:
-                if isinstance(v, dict) and "missing" in v:
-                    problems.append(f"{where}: probe {k!r}: {v['missing']!r} is not defined")
+            problems += probe_problems(where, data)
         if problems:
             raise JudgeError(self._refusal(lesson, problems))
         reference = {"exercises": run["exercises"]}
@@ -640,6 +635,29 @@ class JudgeExecute(SandboxedExecute):
                 f"({lesson.notebook_path}) does not get full marks through the grading "
                 "pipeline, so every student would be graded wrong. What failed: "
                 + "; ".join(problems)[:3000])
+
+
+def probe_problems(where, data):
+    """What is wrong with one exercise's probes, as they ran on the solution (``probing.run``'s
+    data): a repeated key, a name the solution does not define, a probe that raised without
+    ``expect_error=True`` (a typo in a probe would otherwise raise for every student too, and
+    count as a match), or one with ``expect_error=True`` that did not raise."""
+    problems = []
+    keys = [k for k, _ in data["probes"]]
+    if len(keys) != len(set(keys)):
+        problems.append(f"{where}: two probes have the same key")
+    for k, v in data["probes"]:
+        raised = isinstance(v, dict) and "error" in v
+        expected = data["specs"].get(k, {}).get("expect_error", False)
+        if isinstance(v, dict) and "missing" in v:
+            problems.append(f"{where}: probe {k!r}: {v['missing']!r} is not defined")
+        elif raised and not expected:
+            problems.append(f"{where}: probe {k!r} raised {v['error']} on the solution (if "
+                            "it should, say so: probe(..., expect_error=True))")
+        elif expected and not raised:
+            problems.append(f"{where}: probe {k!r} has expect_error=True but did not raise "
+                            "on the solution")
+    return problems
 
 
 def _as_notebook(data):

@@ -16,8 +16,11 @@ A probe function, in ``probes.py``, is named after its exercise's test cell (its
         probe("slope at 2", lambda: grad_at(lambda t: t**2, 2.0),
               "grad_at gives the wrong slope of x**2 at x = 2")
 
-``probe(key, thunk, message, rtol=1e-5, atol=1e-8)`` calls ``thunk()`` at once; an error in it
-is recorded as the error's type, so the next probes still run. Printed output is thrown away.
+``probe(key, thunk, message, rtol=1e-5, atol=1e-8, expect_error=False)`` calls ``thunk()`` at
+once; an error in it is recorded as the error's type, so the next probes still run. Printed
+output is thrown away. A probe that raises on the solution is an authoring mistake (the judge's
+preflight refuses the lesson) unless it says ``expect_error=True``: then the student's code
+must raise the same type of error.
 The names an exercise's answer cells define are those they had at its test cell
 (:func:`snapshot`), as when the test cell itself ran there.
 """
@@ -147,11 +150,13 @@ def run(probes_source, exercise, namespace):
     results, specs = [], {}
     quiet = io.StringIO()
 
-    def probe(key, thunk, message, rtol=1e-5, atol=1e-8):
+    def probe(key, thunk, message, rtol=1e-5, atol=1e-8, expect_error=False):
         key = str(key)
         if key in specs:
             raise ValueError(f"two probes of {exercise} have the key {key!r}")
         specs[key] = {"message": str(message), "rtol": float(rtol), "atol": float(atol)}
+        if expect_error:  # the preflight checks that the solution raises here
+            specs[key]["expect_error"] = True
         try:
             with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
                 value = to_data(thunk())

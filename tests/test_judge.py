@@ -17,6 +17,7 @@ from autograd_course.judge import (
     Lesson,
     judge_exercise,
     probe_function,
+    probe_problems,
     same,
 )
 
@@ -92,6 +93,31 @@ def test_probes_record_values_errors_and_missing_names(capsys):
     assert dict(missing["probes"])["g"] == {"missing": "g"}
     stopped = _run({})
     assert stopped["probes"] == [] and stopped["stopped"] == {"missing": "f"}
+
+
+def test_preflight_refuses_a_probe_that_raises_on_the_solution_unless_it_expects_to():
+    """A probe with a typo raises for every student too, and two equal errors match: the
+    preflight must refuse it. ``expect_error=True`` says the error is the point."""
+    source = ("def ex_tests(answer, probe):\n"
+              "    probe('typo', lambda: answer.f(1).shapee, 'm')\n"
+              "    probe('bad input', lambda: answer.f(None), 'm', expect_error=True)\n"
+              "    probe('said so, but fine', lambda: answer.f(1), 'm', expect_error=True)\n"
+              "    probe('fine', lambda: answer.f(1), 'm')\n")
+    data = json.loads(probing.run(source, "ex_tests", _solution_namespace()))
+    assert dict(data["probes"])["typo"] == {"error": "AttributeError"}
+    problems = probe_problems("ex_tests's probes", data)
+    assert len(problems) == 2, problems
+    assert "'typo' raised AttributeError on the solution" in problems[0]
+    assert "expect_error=True" in problems[0]
+    assert "'said so, but fine' has expect_error=True but did not raise" in problems[1]
+    # A student whose f raises ValueError on None matches the expected error; one that returns
+    # a value there does not.
+    reference = {"probes": [["bad input", {"error": "ValueError"}]],
+                 "specs": {"bad input": data["specs"]["bad input"]}}
+    exercise = Exercise("ex-tests", 1.0, ["ex-solution"], {"f"})
+    raised = {"probes": [["bad input", {"error": "ValueError"}]]}
+    assert judge_exercise(exercise, raised, reference).passed
+    assert not judge_exercise(exercise, {"probes": [["bad input", 0]]}, reference).passed
 
 
 def test_duplicate_probe_keys_stop_the_exercise_with_the_key_named():
