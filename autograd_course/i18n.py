@@ -7,7 +7,8 @@ source. A catalog has one entry
 * per Markdown cell: msgid the cell's whole source, msgctxt its cell id;
 * per string literal a reader sees in a code cell (msgctxt the cell id): assert messages and
   ``raise AssertionError(...)``'s, ``what=`` of ``checks.close``, plot titles, axis labels,
-  legend labels and ``text``/``annotate``, widgets' ``description=``; and per comment of a
+  legend labels and ``text``/``annotate``, widgets' ``description=``, phrases marked
+  ``N_("...")`` that such text takes in at run time; and per comment of a
   code cell (a comment that is Python code, such as ``# u = x**2``, is left out);
 * per message of a probe in ``probes.py`` (msgctxt ``probes.py``): the message shown in the
   feedback when the probe fails.
@@ -110,6 +111,9 @@ def _text_nodes(tree):
                 add(node.args[2], "text drawn in a plot")
             if name == "legend" and node.args:
                 add(node.args[0], "legend labels")
+            if name == "N_" and node.args:
+                add(node.args[0], "a phrase marked N_ that the code puts into a plot's or "
+                    "a widget's text at run time")
             for kw in node.keywords:
                 if kw.arg in _TEXT_KEYWORDS:
                     add(kw.value, f"{kw.arg}= of a call" + (

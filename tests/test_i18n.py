@@ -76,6 +76,21 @@ def test_translation_replaces_strings_and_comments_only():
             i18n.translate_code(CELL, {"x should be 3, got {x}": bad}.get)
 
 
+def test_phrases_marked_n_in_a_code_cell_are_translated():
+    """A phrase that a plot's text takes in at run time (a status word in an f-string legend)
+    is marked N_("...") in the lesson's code: it is in the catalog and translated in place,
+    the same translation wherever the code compares with it (a name bound to it)."""
+    cell = ('DIVERGES = N_("diverges")\n'
+            'status = DIVERGES if loss > 1 else N_("converges")\n'
+            'ax.plot(curve, label=f"lr = {lr}: {status}")\n'
+            'print("diverges")\n')
+    assert [p.msgid for p in i18n.code_pieces(cell)] == ["diverges", "converges",
+                                                         "lr = {lr}: {status}"]
+    out = i18n.translate_code(cell, {"diverges": "发散", "converges": "收敛"}.get)
+    assert 'DIVERGES = N_("发散")' in out and 'else N_("收敛")' in out
+    assert 'print("diverges")' in out and i18n.same_code(cell, out)
+
+
 def test_probe_messages_are_translated_and_nothing_else():
     source = ('def ex1_tests(answer, probe):\n'
               '    probe("key", lambda: answer.f(2), "f(2) is wrong", rtol=0)\n'
@@ -348,3 +363,52 @@ def test_phrases_marked_n_are_translated_with_the_messages():
               "{where}, the value is wrong": "{where}：值不对"}
     translated = i18n.translate_probes(source, lookup.get)
     assert 'N_("换用其他输入时")' in translated and 'f"{where}：值不对"' in translated
+
+
+# -- lesson 08: the status words of its plots --------------------------------------------------
+
+STATUS_08 = {"diverges": "发散", "reaches the best loss": "达到最小损失",
+             "still above the best loss": "仍高于最小损失"}
+
+
+@pytest.mark.notebooks
+def test_chinese_lesson_08_plots_show_no_english_status_word():
+    """Lesson 08's verdict() puts a status word into the legend of the learning-rate plot and
+    into the title of the widget's plot. The outputs hold them only as pixels, so the Chinese
+    instructor notebook runs (up to the widget, in its folder) in a kernel with a cell added
+    after each of the two: they print the legend's labels and the widget's titles for a
+    diverging, a converged and a slow learning rate. None may hold an English status word."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    if not _has_cjk_font():  # Matplotlib would warn about missing glyphs; the text is the same
+        pytest.skip("no Noto Sans CJK font (Debian: fonts-noto-cjk) in Matplotlib's font list")
+    name = i18n.edition_name("08_linear_regression", script.TAG)
+    folder = SOLUTIONS / name
+    nb = nbformat.read(str(folder / f"{name}.ipynb"), as_version=4)
+    ids = [c.get("id") for c in nb.cells]
+    cells = [c for c in nb.cells[:ids.index("l08-widget") + 1] if c.cell_type == "code"]
+    legend = nbformat.v4.new_code_cell(
+        'print("LEGEND", [t.get_text() for t in ax.get_legend().get_texts()])')
+    titles = nbformat.v4.new_code_cell(
+        "_shown, _show = [], plt.show\n"
+        "plt.show = lambda: _shown.append(plt.gcf().axes[0].get_title())\n"
+        "for _lr in [0.5, 0.05, 0.001]:\n"
+        "    show_training(_lr)\n"
+        "plt.show = _show\n"
+        'print("TITLES", _shown)')
+    at = [c.get("id") for c in cells].index("l08-lr-static-code") + 1
+    nb.cells = cells[:at] + [legend] + cells[at:] + [titles]
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    printed = {}
+    for cell in (legend, titles):
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        key, _, value = text.strip().partition(" ")
+        printed[key] = value
+    shown = printed["LEGEND"] + printed["TITLES"]
+    english = [word for word in STATUS_08 if word in shown]
+    assert not english, f"English status words in the Chinese lesson's plots: {english}\n{printed}"
+    for label in ("LEGEND", "TITLES"):
+        missing = [word for word in STATUS_08.values() if word not in printed[label]]
+        assert not missing, f"{label}: no {missing} in {printed[label]}"
