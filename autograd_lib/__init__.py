@@ -31,6 +31,7 @@ from ._dtype import (
     float16,
     float32,
     float64,
+    get_default_dtype,
     half,
     int,
     int8,
@@ -38,6 +39,7 @@ from ._dtype import (
     int32,
     int64,
     long,
+    set_default_dtype,
     short,
     uint8,
 )
@@ -107,10 +109,6 @@ def is_floating_point(input):
 
 def numel(input):
     return input.numel()
-
-
-def get_default_dtype():
-    return float32
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,

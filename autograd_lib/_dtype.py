@@ -88,16 +88,64 @@ def legacy_type_name(np_dtype, on_gpu=False):
 
 
 def to_dtype(d):
-    """Accept an autograd_lib dtype, a NumPy dtype or a Python type and return our dtype."""
+    """Accept an autograd_lib dtype, a NumPy dtype or a Python type and return our dtype.
+
+    A Python type means what it means in PyTorch: ``float`` is float64 (a Python float is a C
+    double), whatever the default dtype; ``int`` is int64.
+    """
     if d is None or isinstance(d, dtype):
         return d
     if d is builtins.float:
-        return float32
+        return float64
     if d is builtins.int:
         return int64
     if d is builtins.bool:
         return bool
     return from_numpy_dtype(np.dtype(d))
+
+
+# ---------------------------------------------------------------------------------------------
+# The default dtype (``torch.set_default_dtype``): the dtype of Python floats, in ``tensor(1.5)``
+# and ``int_tensor * 2.5``, and of floating tensors made without ``dtype=`` (``zeros``, ``rand``,
+# nn layers' parameters). Process-wide, like PyTorch's. The one place it lives: creation,
+# promotion, printing read ``_dtype.default_float`` at each use (never import it by name: a
+# copy would not follow ``set_default_dtype``); the fast paths read ``_dtype.default_scalar``,
+# its NumPy scalar type, which costs the same as reading ``np.float32``.
+# ---------------------------------------------------------------------------------------------
+
+default_float = float32
+default_scalar = np.float32
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float16, float32 or float64) the dtype of Python floats and of new floating
+    tensors, as ``torch.set_default_dtype``. Tensors that exist keep their dtype, and so do
+    ``x.float()`` (float32) and ``x.double()`` (float64).
+
+        >>> autograd_lib.set_default_dtype(autograd_lib.float64)
+        >>> autograd_lib.tensor([1.5, 2.0]).dtype
+        autograd_lib.float64
+        >>> autograd_lib.tensor([1.5, 2.0], dtype=autograd_lib.float32)
+        tensor([1.5000, 2.0000], dtype=autograd_lib.float32)
+        >>> autograd_lib.set_default_dtype(autograd_lib.float32)
+    """
+    global default_float, default_scalar
+    if not isinstance(d, dtype):
+        raise TypeError(
+            "invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    default_float, default_scalar = d, d.np.type
+
+
+def get_default_dtype():
+    """The dtype of Python floats and of new floating tensors (float32 unless
+    ``set_default_dtype`` changed it).
+
+        >>> autograd_lib.get_default_dtype()
+        autograd_lib.float32
+    """
+    return default_float
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +155,7 @@ def to_dtype(d):
 # tensors, and Python numbers. A lower-priority operand can only change the result's dtype if
 # it belongs to a higher *category* (bool < integer < floating). So
 #   ones(3, dtype=float32) * tensor(2.0, dtype=float64)  -> float32  (0-d loses to dim)
-#   ones(3, dtype=int64) * 2.5                          -> float32  (Python float: default)
+#   ones(3, dtype=int64) * 2.5                          -> float32  (Python float: the default)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -154,13 +202,14 @@ def result_type(*operands):
 
 
 def scalar_dtype(value):
-    """The dtype PyTorch gives a Python number: bool, int64, or the default float32."""
+    """The dtype PyTorch gives a Python number: bool, int64, or the default dtype (float32
+    unless ``set_default_dtype`` changed it)."""
     if isinstance(value, builtins.bool):
         return bool
     if isinstance(value, builtins.int):
         return int64
     if isinstance(value, builtins.float):
-        return float32
+        return default_float
     if isinstance(value, (np.generic, np.ndarray)):
         return from_numpy_dtype(value.dtype)
     raise TypeError(f"unsupported operand type: {type(value).__name__}")

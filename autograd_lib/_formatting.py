@@ -142,14 +142,15 @@ def tensor_repr(t, prefix="tensor("):
     if not isinstance(array, np.ndarray):
         array = np.asarray(array) if isinstance(array, np.generic) else array.get()
     dt = t.dtype
+    default = _dtype.default_float  # float32 unless set_default_dtype changed it
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
-        if dt is not _dtype.float32:
+        if dt is not default:  # no numbers to tell int64 or bool: only the default goes unsaid
             suffixes.append(f"dtype={dt}")
         body = "[]"
     else:
-        if dt not in (_dtype.float32, _dtype.int64, _dtype.bool):
+        if dt is not default and dt is not _dtype.int64 and dt is not _dtype.bool:
             suffixes.append(f"dtype={dt}")
         body = array_str(array, indent)
     if t._grad_fn is not None:

@@ -212,9 +212,10 @@ Tensor._take_tangent = autograd.forward_ad.take_tangent  # in-place ops under fo
 
 
 def _legacy_constructor(cls, *args, **kwargs):
-    """``Tensor(2, 3)`` (zeros of that shape) or ``Tensor([1, 2])`` (those numbers): float32,
-    as PyTorch's legacy constructor ``torch.Tensor``."""
-    return creation.legacy_new(_dtype.float32, args, kwargs.get("device"))
+    """``Tensor(2, 3)`` (zeros of that shape) or ``Tensor([1, 2])`` (those numbers): the default
+    dtype (float32 unless ``set_default_dtype`` changed it), as PyTorch's legacy constructor
+    ``torch.Tensor``; ``FloatTensor(...)`` stays float32."""
+    return creation.legacy_new(_dtype.default_float, args, kwargs.get("device"))
 
 
 def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):

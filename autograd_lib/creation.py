@@ -1,7 +1,8 @@
 """Making tensors: ``tensor``, ``zeros``, ``ones``, ``arange``, ``randn`` ...
 
-Defaults follow PyTorch: Python floats become float32 (not NumPy's float64), Python ints
-int64, and a NumPy array keeps its dtype.
+Defaults follow PyTorch: Python floats become the default dtype (float32, not NumPy's float64,
+unless ``set_default_dtype`` changed it; ``_dtype.default_float``), Python ints int64, and a
+NumPy array keeps its dtype.
 """
 
 import builtins
@@ -160,8 +161,15 @@ def get_default_device():
 
 
 def set_default_tensor_type(t):
-    """Deprecated in PyTorch (use ``set_default_device``); only the float32 CPU type, the
-    default already, is supported here: autograd_lib's default dtype is always float32."""
+    """Deprecated in PyTorch (use ``set_default_dtype``): ``set_default_tensor_type(DoubleTensor)``
+    or ``("torch.DoubleTensor")`` makes float64 the default dtype. The device part of a CUDA
+    type name (``"torch.cuda.DoubleTensor"``) is ignored: call ``set_default_device``.
+
+        >>> autograd_lib.set_default_tensor_type("torch.DoubleTensor")  # warns: deprecated
+        >>> autograd_lib.get_default_dtype()
+        autograd_lib.float64
+        >>> autograd_lib.set_default_dtype(autograd_lib.float32)
+    """
     warnings.warn(
         "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
         "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
@@ -171,13 +179,7 @@ def set_default_tensor_type(t):
     if not isinstance(t, _LegacyTensorType):
         raise TypeError(
             "invalid type object: only floating-point types are supported as the default type")
-    if not t.dtype.is_floating_point:
-        raise TypeError("only floating-point types are supported as the default type")
-    if t.dtype is not _dtype.float32:
-        raise NotImplementedError(
-            f"set_default_tensor_type({t.__name__}): autograd_lib's default dtype is always "
-            "float32; pass dtype= to the functions that make tensors instead."
-        )
+    _dtype.set_default_dtype(t.dtype)
 
 
 def _finish(array, dtype, device, requires_grad):
@@ -212,7 +214,7 @@ def _infer(data):
     array = np.array(data)
     kind = array.dtype.kind
     if kind == "f":
-        return array.astype(np.float32)
+        return array.astype(_dtype.default_float.np)
     if kind in "iu":
         return array.astype(np.int64)
     if kind == "b":
@@ -241,9 +243,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             _default_device is CPU):
         # The common scalar case, fast: a NumPy scalar (cheaper to compute with than a 0-d
         # array; see Tensor._write).
-        return Tensor._make(np.float32(data), bool(requires_grad), None, CPU)
+        return Tensor._make(_dtype.default_scalar(data), bool(requires_grad), None, CPU)
     if dtype is not None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
-        # Convert straight to the requested dtype (not via float32: 0.1 must stay 0.1 in float64)
+        # Convert straight to the requested dtype (not via the default dtype: 0.1 must stay 0.1
+        # in float64)
         if isinstance(data, (list, tuple)):
             data = _unwrap(data)
         array = np.array(data, dtype=_dtype.to_dtype(dtype).np)
@@ -280,7 +283,7 @@ def _size(size, keyword=None):
 def _default(dtype, kind="f"):
     if dtype is not None:
         return _dtype.to_dtype(dtype).np
-    return np.float32 if kind == "f" else np.int64
+    return _dtype.default_float.np if kind == "f" else np.int64
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False):
@@ -328,7 +331,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     values = (start, end, step)
     if dtype is None:
         floating = builtins.any(isinstance(v, builtins.float) for v in values)
-        dtype = _dtype.float32 if floating else _dtype.int64
+        dtype = _dtype.default_float if floating else _dtype.int64
     dtype = _dtype.to_dtype(dtype)
     if dtype.is_floating_point:
         n = int(np.ceil((end - start) / step))
@@ -339,7 +342,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    dtype = _dtype.to_dtype(dtype) or _dtype.float32
+    dtype = _dtype.to_dtype(dtype) or _dtype.default_float
     array = np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype.np)
     return _finish(array, None, device, requires_grad)
 

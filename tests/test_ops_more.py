@@ -335,10 +335,14 @@ def test_set_default_device_and_tensor_type():
             with pytest.raises(TypeError, match="only floating-point types are supported as the "
                                "default type"):
                 m.set_default_tensor_type(m.LongTensor)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(NotImplementedError, match="default dtype is always float32"):
-            ag.set_default_tensor_type(ag.DoubleTensor)
+    for m in (ag, torch):  # a float type sets the default dtype (tests/test_default_dtype.py)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                m.set_default_tensor_type(m.DoubleTensor)
+                assert m.get_default_dtype() is m.float64
+            finally:
+                m.set_default_dtype(m.float32)
 
 
 @pytest.mark.parametrize("expr", ["m.add(a, b, out=o)", "m.mul(a, 3, out=o)",

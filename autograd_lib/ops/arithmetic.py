@@ -16,6 +16,7 @@ gradient for each input is summed back to that input's shape (``sum_to``).
 
 import math
 
+from .. import _dtype
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
 from ._common import (
@@ -227,15 +228,16 @@ class DivBackward0(_Binary):
 
 
 def div(input, other, *, rounding_mode=None):
-    """``input / other`` (true division; integers give float32, as in PyTorch)."""
+    """``input / other`` (true division; integers give the default dtype, float32, as in
+    PyTorch)."""
     if rounding_mode is not None:
         return _div_rounding(input, other, rounding_mode)
     if not isinstance(input, Tensor):
         return reciprocal(other) * input
     a, b, dev, promoted = operands(input, other)
-    if a.dtype.kind != "f":  # integer / integer: true division gives the default float32
-        a = a.astype("float32")
-        b = b.astype("float32") if hasattr(b, "astype") else b
+    if a.dtype.kind != "f":  # integer / integer: true division gives the default dtype
+        a = a.astype(_dtype.default_float.np)
+        b = b.astype(_dtype.default_float.np) if hasattr(b, "astype") else b
         promoted = True
     if isinstance(b, float) and b != 0.0 or isinstance(b, int) and b != 0:
         data = a / b  # a nonzero number: nothing to silence (the common ``x / n``)
@@ -275,7 +277,7 @@ class ReciprocalBackward0(Node):
 
 
 def reciprocal(input):
-    x = input._data if input.is_floating_point() else input._data.astype("float32")
+    x = input._data if input.is_floating_point() else input._data.astype(_dtype.default_float.np)
     with quiet():
         data = 1 / x
     return record_unary(ReciprocalBackward0, input, data, save_output=True)

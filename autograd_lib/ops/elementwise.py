@@ -15,6 +15,7 @@ formula needs a function that NumPy spells ``np.cos(x)`` and a Tensor ``x.cos()`
 helper of ``_common`` that takes either: ``either.cos(x)``, ``either.where(mask, grad, 0)``.
 """
 
+from .. import _dtype
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
@@ -22,15 +23,17 @@ from ._common import _dual, _state, as_tensor, forward, operands, quiet, record_
 
 
 def _floating(data):
-    """Integer inputs compute in the default float32, as in PyTorch (``exp(int) -> float``)."""
-    return data if data.dtype.kind == "f" else data.astype("float32")
+    """Integer inputs compute in the default dtype (float32 unless ``set_default_dtype``
+    changed it), as in PyTorch (``exp(int) -> float``)."""
+    return data if data.dtype.kind == "f" else data.astype(_dtype.default_float.np)
 
 
 def _float_ufunc(ufunc_name, node_cls, save_input=False, save_output=False, silent=False):
     """The op ``ufunc_name(input)``: NumPy's (or CuPy's) ufunc of that name on the input's array
-    (in float32 for an integer input), recorded by ``record_unary`` with a ``node_cls`` node that
-    keeps the input or the result. ``silent``: the ufunc can make inf or nan from finite numbers
-    (``log(0)``, ``exp(1000)``), which PyTorch returns without a warning."""
+    (in the default dtype for an integer input), recorded by ``record_unary`` with a
+    ``node_cls`` node that keeps the input or the result. ``silent``: the ufunc can make inf or
+    nan from finite numbers (``log(0)``, ``exp(1000)``), which PyTorch returns without a
+    warning."""
 
     def op(input):
         x = _floating(input._data)
