@@ -123,8 +123,15 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
+# Called with ``generator`` before every draw while ``func.vmap`` runs (its ``randomness=``:
+# func/__init__.py::_on_draw); None otherwise.
+draw_hook = None
+
+
 def _stream(generator, fn, device=None):
     """The NumPy generator to draw from: ``generator``'s, or the default one."""
+    if draw_hook is not None:
+        draw_hook(generator)
     if generator is None:
         return _rng
     if not isinstance(generator, Generator):
