@@ -400,9 +400,9 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_gr
     std_a = std._host() if isinstance(std, Tensor) else std
     if size is None:
         size = np.broadcast(np.asarray(mean_a), np.asarray(std_a)).shape
-    if dtype is None:
-        ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-        dtype = ref.dtype if ref is not None else None
+    ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if ref is not None:  # a tensor mean or std: its dtype and device, as in PyTorch
+        dtype, device = dtype or ref.dtype, device or ref.device
     rng = _stream(generator, "normal", device)
     array = (mean_a + std_a * rng.standard_normal(tuple(size))).astype(_default(dtype))
     return _finish(np.asarray(array), None, device, requires_grad)
