@@ -48,6 +48,7 @@ _METHODS = {
     # indexing
     "gather": ops.gather, "index_add": ops.index_add, "index_select": ops.index_select,
     "masked_fill": ops.masked_fill, "scatter": ops.scatter, "scatter_add": ops.scatter_add,
+    "scatter_reduce": ops.scatter_reduce,
     # linear algebra
     "matmul": ops.matmul, "mm": ops.mm, "dot": ops.dot, "mv": ops.mv, "bmm": ops.bmm,
     "outer": ops.outer,
@@ -169,6 +170,7 @@ for _name in ("relu", "sigmoid", "tanh", "exp", "neg", "abs", "sqrt", "log", "cl
               "trunc"):
     setattr(Tensor, _name + "_", _unary_inplace(getattr(ops, _name)))
 Tensor.pow_ = _inplace(ops.pow)
+Tensor.scatter_reduce_ = ops.indexing.scatter_reduce_
 
 
 def _uniform_(self, a=0.0, b=1.0, *, generator=None):

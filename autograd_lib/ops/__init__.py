@@ -37,7 +37,15 @@ from .elementwise import (
     tanh,
     where,
 )
-from .indexing import gather, index_add, index_select, masked_fill, scatter, scatter_add
+from .indexing import (
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
 from .layout import chunk, flip, roll, split, tile, unbind
 from .linalg import addmm, bmm, dot, einsum, matmul, mm, mv, outer
 from .matrix import diag, kron, trace, tril, triu
@@ -108,6 +116,7 @@ __all__ = [
     "sign", "sin", "sqrt", "tanh", "where",
     # indexing
     "gather", "index_add", "index_select", "masked_fill", "scatter", "scatter_add",
+    "scatter_reduce",
     # layout
     "chunk", "flip", "roll", "split", "tile", "unbind",  # (repeat: a method only, as in torch)
     # linalg

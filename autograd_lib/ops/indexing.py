@@ -1,5 +1,5 @@
 """Reading and writing at positions that an index tensor names: index_select, gather, scatter,
-scatter_add, index_add, masked_fill.
+scatter_add, scatter_reduce, index_add, masked_fill.
 
 Their gradients are each other: ``gather`` reads ``x[i][index[i][j]]``, so its backward adds
 each gradient back at the position it was read from (``scatter_add`` into zeros);
@@ -13,6 +13,8 @@ Every op records itself as ``autograd.Function.apply`` does (see ``record`` in
 gradient is needed, the node, the dimension and index it keeps, ``record``. The index is a
 constant of the graph.
 """
+
+import warnings
 
 import numpy as np
 
@@ -188,10 +190,16 @@ class ScatterBackward1(_Indexed):
         return _scatter_any(dx, self.dim, self.index, 0.0)
 
 
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """``input`` with ``src[i][j]`` (or the number ``value``) written at ``[index[i][j]][j]``
-    (``dim=0``); where an index repeats, which write wins is not defined (as in PyTorch)."""
+    (``dim=0``); where an index repeats, which write wins is not defined (as in PyTorch).
+
+    ``reduce='add'`` or ``'multiply'`` combines instead of writing (PyTorch's deprecated form
+    of ``scatter_reduce``, without a gradient: see ``_scatter_with_reduce``).
+    """
     src = value if src is None else src
+    if reduce is not None:
+        return _scatter_with_reduce(input, dim, index, src, reduce)
     return _scatter(input, dim, index, src, "scatter")
 
 
@@ -231,6 +239,224 @@ def _scatter(input, dim, index, src, op):
         return record_op(ScatterBackward0, (input, src), out, dim=d, index=idx,
                        src_shape=src._data.shape)
     return record_op(ScatterBackward1, (input,), out, dim=d, index=idx)
+
+
+# -- scatter_reduce: combine, rather than write ---------------------------------------------------
+
+_REDUCES = {"sum": "add", "prod": "multiply", "mean": "add", "amax": "maximum", "amin": "minimum"}
+
+
+def _reduce_at(out, where, values, ufunc):
+    """``out[where] = ufunc(out[where], values)``, a repeated position taking every value in
+    turn (NumPy's ``ufunc.at``). CuPy has ``at`` for add, maximum and minimum but not for
+    multiply: there the product goes in rounds, each round multiplying in one value for every
+    position that still has some."""
+    xp = xp_of(out)
+    if xp is np or ufunc != "multiply":
+        getattr(xp, ufunc).at(out, where, values)
+        return
+    shape = tuple(where[0].shape) if where else ()
+    flat = xp.zeros(shape, dtype=np.int64)  # the position of each value in out, flattened
+    step = 1
+    for axis in reversed(range(out.ndim)):
+        flat = flat + where[axis] * step
+        step *= out.shape[axis]
+    flat, values = flat.reshape(-1), xp.broadcast_to(values, shape).reshape(-1)
+    flat_out, owner = out.reshape(-1), xp.empty(out.size, dtype=np.int64)
+    pending = xp.arange(flat.size)
+    while pending.size:
+        owner[flat[pending]] = pending  # one value of each position wins the write ...
+        first = owner[flat[pending]] == pending  # ... and is this round's
+        flat_out[flat[pending[first]]] *= values[pending[first]]
+        pending = pending[~first]
+
+
+def _identity(reduce, dtype):
+    """The value that ``reduce`` leaves unchanged: where ``include_self=False`` starts from."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _reduced(x, d, idx, src, reduce, include_self):
+    """``x`` (an array) with the values of ``src`` combined by ``reduce`` at the positions
+    ``idx`` names along ``d``: the forward of ``scatter_reduce``."""
+    xp = xp_of(x)
+    out = xp.array(x, copy=True)  # (an array even for a NumPy scalar)
+    where = _positions(idx, d)
+    values = src[tuple(slice(0, n) for n in idx.shape)] if getattr(src, "ndim", 0) else src
+    if not include_self:
+        out[where] = _identity(reduce, out.dtype)
+    _reduce_at(out, where, values, _REDUCES[reduce])
+    if reduce == "mean":
+        count = xp.full(out.shape, 1 if include_self else 0, dtype=out.dtype)
+        xp.add.at(count, where, 1)
+        count[count == 0] = 1
+        out = out / count if out.dtype.kind == "f" else out // count
+    return out[()] if out.ndim == 0 and xp is np else out
+
+
+class ScatterReduceBackward0(_Indexed):
+    """z = x.scatter_reduce(d, index, src, reduce, include_self): PyTorch's gradients for each
+    ``reduce`` (its ``scatter_reduce_backward``): ``sum`` passes ``dz`` on, ``mean`` divides
+    it by how many values each result averages, ``prod`` multiplies by the product of the
+    others (zeros counted apart), ``amax``/``amin`` share it evenly among the values equal to
+    the result. Where ``include_self=False`` the values of ``x`` that were replaced get zero."""
+
+    __slots__ = ("reduce", "include_self", "src_shape")
+    _saved_names = ("self", "src", "result")
+    _saved_reduce = property(lambda self: self.reduce)
+    _saved_include_self = property(lambda self: self.include_self)
+
+    def backward(self, grad, x, src, result):
+        need_x, need_src = self.needs_input_grad
+        if need_src and tuple(self.src_shape) != tuple(self.index.shape):
+            raise RuntimeError(
+                "Function ScatterReduceBackward0 returned an invalid gradient at index 1 - got "
+                f"{list(self.index.shape)} but expected shape compatible with "
+                f"{list(self.src_shape)}")
+        if isinstance(grad, Tensor):  # create_graph: the formula is recorded
+            dx, dsrc = self._grads(grad, x, src, result)
+        else:
+            dev = device_of(grad)
+            dx, dsrc = (t._data for t in self._grads(
+                *(Tensor._make(a, False, None, dev) for a in (grad, x, src, result))))
+        return (dx if need_x else None, dsrc if need_src else None)
+
+    def _grads(self, g, x, src, result):
+        """``(dx, dsrc)`` for the upstream gradient ``g``, all tensors."""
+        d, index, reduce = self.dim, _like(g, self.index), self.reduce
+        if reduce == "sum":
+            dx, dsrc = g, gather(g, d, index)
+        elif reduce == "mean":
+            count = _filled(g, 1.0 if self.include_self else 0.0)
+            count = scatter_add(count, d, index, _filled(src, 1.0))
+            count = masked_fill(count, count == 0, 1.0)
+            dx, dsrc = g / count, gather(g, d, index) / gather(count, d, index)
+        elif reduce == "prod":
+            dx, dsrc = self._prod_grads(g, x, src, result, index)
+        else:  # amax, amin: shared evenly among the values equal to the result
+            value = gather(result, d, index)
+            x_is = (x == result).to(g.dtype)
+            src_is = (src == value).to(g.dtype)
+            shared = g / scatter_add(x_is, d, index, src_is)
+            dx, dsrc = x_is * shared, src_is * gather(shared, d, index)
+        if not self.include_self:
+            dx = scatter(dx, d, index, 0.0)
+        return dx, dsrc
+
+    def _prod_grads(self, g, x, src, result, index):
+        d, include_self = self.dim, self.include_self
+        ones_x = masked_fill(x, x == 0, 1.0)  # the product of the others where x is 0
+        dx = g * scatter_reduce(ones_x, d, index, src, "prod", include_self=include_self) / ones_x
+        src_zero = src == 0
+        zeros_there = gather(scatter_add(_filled(x, 0.0), d, index, src_zero.to(x.dtype)), d,
+                             index)
+        single_zero = src_zero.logical_and(zeros_there == 1)
+        others = scatter_reduce(x, d, index, masked_fill(src, single_zero, 1.0), "prod",
+                                include_self=include_self)
+        from .elementwise import where
+
+        dsrc = where(single_zero, gather(g * others, d, index),
+                     gather(g * result, d, index) / masked_fill(src, src_zero, 1.0))
+        return dx, dsrc
+
+    def jvp(self, dx, dsrc, x, src, result):
+        d, index, reduce = self.dim, _like(dx, self.index), self.reduce
+        if reduce in ("sum", "mean"):  # linear: the same scatter_reduce of the tangents
+            return scatter_reduce(dx, d, index, dsrc, reduce, include_self=self.include_self)
+        if reduce == "prod":
+            return None  # PyTorch 2.13 gives no tangent here
+        value = gather(result, d, index)  # amax, amin: the mean tangent of the values equal
+        x_is = (x == result).to(dx.dtype)  # to the result
+        src_is = (src == value).to(dx.dtype)
+        count = scatter_add(x_is, d, index, src_is)
+        return scatter_add(dx * x_is, d, index, dsrc * src_is) / count
+
+
+def _filled(like, number):
+    """A constant tensor of ``like``'s shape, dtype and device, full of ``number``."""
+    data = xp_of(like._data).full(like._data.shape, number, dtype=like._data.dtype)
+    return Tensor._make(data, False, None, like._dev)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """``input`` with each ``src[i][j]`` combined into ``[index[i][j]][j]`` (``dim=0``) by
+    ``reduce``: ``'sum'``, ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``; with
+    ``include_self=False`` the values of ``input`` at those positions are left out.
+
+        >>> x = autograd_lib.tensor([1.0, 2.0, 3.0])
+        >>> index, src = autograd_lib.tensor([0, 0, 2]), autograd_lib.tensor([4.0, 5.0, 6.0])
+        >>> x.scatter_reduce(0, index, src, "amax")
+        tensor([5., 2., 6.])
+        >>> x.scatter_reduce(0, index, src, "mean", include_self=False)
+        tensor([4.5000, 2.0000, 6.0000])
+    """
+    if reduce not in _REDUCES:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    x = input._data
+    (d,) = normalize_dims(dim, x.ndim)
+    idx = _index_of(index, input, "scatter", "int32/int64")
+    _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
+    if src._data.dtype != x.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    data = _reduced(x, d, idx, src._data, reduce, include_self)
+    out = Tensor._make(data, False, None, input._dev)
+    return record_op(ScatterReduceBackward0, (input, src), out, save=True, dim=d, index=idx,
+                     reduce=reduce, include_self=include_self, src_shape=src._data.shape)
+
+
+def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):
+    """In-place ``scatter_reduce``. The gradient needs ``input``'s values from before the change:
+    the op reads them from a copy in the same place of the graph."""
+    input._check_inplace()
+    before = Tensor._make(xp_of(input._data).array(input._data, copy=True),
+                          input._requires_grad, input._grad_fn, input._dev)
+    before._fw_grad = input._fw_grad
+    result = scatter_reduce(before, dim, index, src, reduce, include_self=include_self)
+    return input._set_(result)
+
+
+class NotImplemented(Node):  # noqa: A001  (PyTorch's name for it)
+    """The node of an op without a derivative (``scatter`` with ``reduce=``): the graph is
+    recorded, and backward through it raises PyTorch's error, as forward mode does."""
+
+    __slots__ = ()
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+    def jvp(self, *tangents_inputs_result):
+        raise NotImplementedError(
+            "Trying to use forward AD with aten::scatter that does not support it.")
+
+
+def _scatter_with_reduce(input, dim, index, src, reduce):
+    """``scatter(..., reduce='add' | 'multiply')``: recorded as ``NotImplemented`` (PyTorch has
+    no derivative for it; ``scatter_reduce`` has one)."""
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    x = input._data
+    (d,) = normalize_dims(dim, x.ndim)
+    idx = _index_of(index, input, "scatter", "int32/int64")
+    _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
+    if isinstance(src, Tensor):
+        if src._data.dtype != x.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        warnings.warn(
+            "The reduce argument of autograd_lib.scatter with Tensor src is deprecated and will "
+            "be removed in a future PyTorch release. Use autograd_lib.scatter_reduce instead "
+            "for more reduction options.", UserWarning, stacklevel=3)
+    values = src._data if isinstance(src, Tensor) else src
+    data = _reduced(x, d, idx, values, "sum" if reduce == "add" else "prod", True)
+    out = Tensor._make(data, False, None, input._dev)
+    return record_op(NotImplemented, (input, src) if isinstance(src, Tensor) else (input,), out)
 
 
 # -- index_select and index_add: along one dimension --------------------------------------------
