@@ -18,8 +18,9 @@ inner result is built with ``create_graph=True``; that is what lets transforms n
 * ``hessian(f)``: ``jacfwd(jacrev(f))``, as in PyTorch.
 * ``vmap``: calls ``f`` once per batch element and stacks the results (PyTorch instead rewrites
   each operation to work on the whole batch). Same results for any ``f``, at the speed of a
-  Python loop; random operations inside ``f`` are not detected (PyTorch refuses them unless
-  ``randomness=`` says what to do).
+  Python loop. A random operation inside ``f`` raises PyTorch's error unless ``randomness=``
+  says what to do: ``'different'`` draws for each element, ``'same'`` replays one element's
+  draws for every other (see ``_Randomness``).
 
 >>> import autograd_lib as torch
 >>> from autograd_lib.func import grad
@@ -30,7 +31,7 @@ tensor([1.0000, 0.5403])
 import functools
 import threading
 
-from .. import grad_mode
+from .. import creation, grad_mode
 from ..autograd import forward_ad
 from ..creation import zeros, zeros_like
 from ..ops.shape import stack
@@ -379,6 +380,8 @@ def _jvp_forward(func, primals, tangents, has_aux):
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """A new function that returns the Jacobian of ``func`` column by column: one ``jvp`` per
     element of the differentiated inputs (the same values as ``jacrev``, which goes row by row).
+    The columns are a batch, as in ``vmap``: ``randomness`` says what a random operation in
+    ``func`` does (``'error'``, ``'different'`` draws per column, or ``'same'``).
 
     >>> import autograd_lib as torch
     >>> from autograd_lib.func import jacfwd
@@ -388,6 +391,8 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             [[2.]]])
     """
 
+    _check_randomness(randomness)
+
     @functools.wraps(func)
     def wrapper(*args):
         nums = _argnums(argnums, args)
@@ -396,6 +401,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             _check_tensors(flat[n][0])
         columns = []  # per differentiated leaf: the jvp of each of its elements (flat leaves)
         result = None
+        batch = _Randomness(randomness)  # the columns are vmap's batch in PyTorch
         for n in nums:
             leaves, rebuild = flat[n]
             for j, x in enumerate(leaves):
@@ -409,7 +415,8 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                         _zeros_tree(args[m])
                         for m in range(len(args))
                     )
-                    result = jvp(func, args, tangents, has_aux=has_aux)
+                    with batch.element():
+                        result = jvp(func, args, tangents, has_aux=has_aux)
                     cols.append(_flatten(result[1])[0])
                 columns.append((x, cols))
         if result is None:  # only empty inputs: the output still has to be known
@@ -461,8 +468,14 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     results: correct for any ``func``, and as slow as a loop (PyTorch batches each operation
     instead). Measured: ``vmap(lambda r: (w @ r).tanh().sum())`` over 64 rows of 31 (``w`` 33x31,
     float32) takes about 1.4 ms, like the plain loop (1.1 ms); the same as one batched
-    expression, ``(x @ w.T).tanh().sum(1)``, takes 13 us. ``randomness`` and ``chunk_size`` are
-    accepted for compatibility; random operations inside ``func`` are not detected.
+    expression, ``(x @ w.T).tanh().sum(1)``, takes 13 us. ``chunk_size`` is accepted for
+    compatibility.
+
+    ``randomness``: what a random operation (``rand``, ``randn``, ``dropout``, ``uniform_`` ...)
+    inside ``func`` does: ``'error'`` (the default) raises PyTorch's error, ``'different'``
+    gives each element of the batch its own draws, ``'same'`` gives every element the same
+    draws. (PyTorch also refuses ``'different'`` for an in-place draw into a tensor that is not
+    batched, ``torch.zeros(2).uniform_()``; here each element simply gets its own draws.)
 
     >>> import autograd_lib as torch
     >>> from autograd_lib.func import vmap
@@ -470,6 +483,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     tensor([2., 2., 2.])
     """
     name = getattr(func, "__name__", repr(func))
+    _check_randomness(randomness)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -507,13 +521,101 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         if size is None:
             raise ValueError("vmap: Expected at least one Tensor to vmap over")
         results = []
+        batch = _Randomness(randomness)
         for b in range(size):
             sliced = [x if d is None else x[(slice(None),) * (d % x.dim()) + (b,)]
                       for x, d in zip(leaves, dims)]
-            results.append(func(*rebuild(sliced), **kwargs))
+            with batch.element():
+                results.append(func(*rebuild(sliced), **kwargs))
         return _stack_outputs(results, out_dims, name)
 
     return wrapper
+
+
+# -- random operations inside vmap ------------------------------------------------------------
+_RANDOMNESS_ERROR = (
+    "vmap: called random operation while in randomness error mode. Please either use the "
+    "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+    "of vmap")
+
+
+def _check_randomness(randomness):
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+
+
+# The batches running now, outermost first (in this thread): each random draw asks them all.
+_batches = threading.local()
+
+
+class _Randomness:
+    """One vmap's batch, as its loop sees random draws (``creation.draw_hook`` calls
+    ``_on_draw`` before every draw while a batch runs).
+
+    * ``'error'``: a draw raises PyTorch's error (also inside an inner vmap that allows it:
+      every enclosing batch has its say, as in PyTorch);
+    * ``'different'``: nothing to do, the loop draws one element after the other;
+    * ``'same'``: the first draw of each generator in each element puts the generator back where
+      it stood at the first element's first draw, so every element draws the same numbers
+      (afterwards the generator stands where one element left it, one element's draws on).
+
+        >>> import autograd_lib as torch
+        >>> from autograd_lib.func import vmap
+        >>> rows = vmap(lambda r: r + torch.rand(2), randomness="same")(torch.zeros(3, 2))
+        >>> bool((rows[0] == rows[2]).all())
+        True
+    """
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.start = {}  # generator -> its state at the first element's first draw ('same')
+        self.drawn = set()  # the generators the current element has drawn from
+
+    def element(self):
+        """``with batch.element():`` around the call for one element."""
+        self.drawn = set()
+        return _Running(self)
+
+    def draw(self, generator):
+        if self.mode == "error":
+            raise RuntimeError(_RANDOMNESS_ERROR)
+        if self.mode == "same" and generator not in self.drawn:
+            self.drawn.add(generator)
+            if generator in self.start:
+                generator.set_state(self.start[generator])
+            else:
+                self.start[generator] = generator.get_state()
+
+
+class _Running:
+    """The context of ``_Randomness.element``: the batch is running (innermost last)."""
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __enter__(self):
+        running = getattr(_batches, "running", None)
+        if running is None:
+            running = _batches.running = []
+        running.append(self.batch)
+        creation.draw_hook = _on_draw
+
+    def __exit__(self, *exc):
+        running = _batches.running
+        running.pop()
+        if not running:
+            creation.draw_hook = None
+
+
+def _on_draw(generator):
+    """``creation.draw_hook`` while a batch runs: each running batch sees the draw."""
+    if generator is None:
+        generator = creation.default_generator
+    elif not isinstance(generator, creation.Generator):
+        return  # (the draw itself raises its error)
+    for batch in getattr(_batches, "running", ()):
+        batch.draw(generator)
 
 
 def _broadcast_dims(in_dims, args, where):
