@@ -395,3 +395,18 @@ def test_tutorial_prints_the_same():
         outputs.append(out.getvalue())
     assert outputs[1] == outputs[0].replace("torch.", "autograd_lib.")
     assert "autograd_lib.float64" in outputs[1] and "dtype=autograd_lib.float32" in outputs[1]
+
+
+@pytest.mark.parametrize("name", DEFAULTS)
+@pytest.mark.parametrize("opt", ["Adam", "AdamW", "Adagrad", "RMSprop"])
+def test_optimizer_step_count_and_update_as_torch(opt, name):
+    """The step count is float64 under the float64 default, float32 otherwise (float16 too)."""
+    set_default(name)
+    seen = []
+    for m in (torch, ag):
+        p = m.nn.Parameter(m.tensor([1.0, -2.0], dtype=m.float32))
+        optimizer = getattr(m.optim, opt)([p], lr=0.1)
+        (p * m.tensor([0.5, 3.0], dtype=m.float32)).sum().backward()
+        optimizer.step()
+        seen.append([repr(optimizer.state[p]["step"]), repr(p.detach())])
+    assert seen[1] == [r.replace("torch.", "autograd_lib.") for r in seen[0]]

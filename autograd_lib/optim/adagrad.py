@@ -2,7 +2,7 @@
 
 import autograd_lib
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, step_dtype
 
 
 class Adagrad(Optimizer):
@@ -32,7 +32,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = autograd_lib.tensor(0.0, dtype=autograd_lib.float32)
+                state["step"] = autograd_lib.tensor(0.0, dtype=step_dtype())
                 state["sum"] = autograd_lib.full_like(p, initial_accumulator_value)
 
     def _update(self, p, group):

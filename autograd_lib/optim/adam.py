@@ -3,7 +3,7 @@ statistics."""
 
 import autograd_lib
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, step_dtype
 
 
 class Adam(Optimizer):
@@ -43,8 +43,8 @@ class Adam(Optimizer):
 
     def _init_state(self, p, amsgrad):
         state = self.state[p]
-        # PyTorch keeps the step count as a float32 tensor on the CPU.
-        state["step"] = autograd_lib.tensor(0.0, dtype=autograd_lib.float32)
+        # PyTorch keeps the step count as a 0-d tensor on the CPU (float32; see step_dtype).
+        state["step"] = autograd_lib.tensor(0.0, dtype=step_dtype())
         state["exp_avg"] = autograd_lib.zeros_like(p)
         state["exp_avg_sq"] = autograd_lib.zeros_like(p)
         if amsgrad:

@@ -24,11 +24,18 @@ import copy
 import warnings
 from collections import defaultdict
 
+from autograd_lib import _dtype
 from autograd_lib.grad_mode import enable_grad, no_grad
 from autograd_lib.nn.module import zero_grads
 from autograd_lib.tensor import Tensor, typename
 
 _WHAT = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def step_dtype():
+    """The dtype of the step count ``state["step"]`` (a 0-d tensor): float64 under the float64
+    default dtype, float32 otherwise, as PyTorch's ``_get_scalar_dtype``."""
+    return _dtype.float64 if _dtype.default_float is _dtype.float64 else _dtype.float32
 
 
 def check_nonnegative(**settings):

@@ -2,7 +2,7 @@
 
 import autograd_lib
 
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative, step_dtype
 
 
 class RMSprop(Optimizer):
@@ -32,7 +32,7 @@ class RMSprop(Optimizer):
 
     def _init_state(self, p, group):
         state = self.state[p]
-        state["step"] = autograd_lib.tensor(0.0, dtype=autograd_lib.float32)
+        state["step"] = autograd_lib.tensor(0.0, dtype=step_dtype())
         state["square_avg"] = autograd_lib.zeros_like(p)
         if group["momentum"] > 0:
             state["momentum_buffer"] = autograd_lib.zeros_like(p)
