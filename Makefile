@@ -23,7 +23,8 @@ $(VENV)/.test: $(VENV)/.course
 	touch $@
 
 # The student's side of nbgrader only (the Validate button, the assignment list; no formgrader,
-# course list or create-assignment panel), as on Binder.
+# course list or create-assignment panel), as on Binder; and the language links
+# (autograd_course.lab_language: <server>/autograd-course/lang/zh-CN?next=lab/tree/...).
 $(VENV)/.lab: $(VENV)/.course binder/setup-extensions.sh
 	PATH="$(abspath $(VENV))/bin:$$PATH" bash binder/setup-extensions.sh
 	touch $@

@@ -4,6 +4,9 @@
 # the assignment list), the instructor side off and locked (formgrader, the create-assignment
 # panel, the course list). Writes at that environment's sys-prefix level (<prefix>/etc/jupyter),
 # so nothing outside it changes. Idempotent. Used by Binder's postBuild and by `make lab`.
+# Also, in both modes, the course's server extension autograd_course.lab_language (the links
+# <server>/autograd-course/lang/zh-CN?next=lab/tree/... that the Chinese Binder badge opens: the
+# interface in Chinese, then that notebook).
 #
 #   binder/setup-extensions.sh               the student setup
 #   binder/setup-extensions.sh --instructor  undo it: every nbgrader extension on, unlocked
@@ -46,6 +49,8 @@ server = ExtensionConfigManager(read_config_path=jupyter_config_path()).get_jpse
 page = get_page_config(jupyter_path("labextensions"))
 disabled, locked = set(page.get("disabledExtensions", [])), set(page.get("lockedExtensions", []))
 problems = []
+if not server.get("autograd_course.lab_language"):
+    problems.append("server extension autograd_course.lab_language is off")
 for name, instructor in [("validate_assignment", False), ("assignment_list", False),
                          ("formgrader", True), ("course_list", True)]:
     name = f"nbgrader.server_extensions.{name}"
@@ -62,10 +67,10 @@ for name, instructor in [("validate-assignment", False), ("assignment-list", Fal
     if (name in locked) != (not want):
         problems.append(f"JupyterLab plugin {name} is {'' if name in locked else 'not '}locked")
 if problems:
-    sys.exit("nbgrader's extensions are not as intended:\n  " + "\n  ".join(problems)
+    sys.exit("the course's Jupyter extensions are not as intended:\n  " + "\n  ".join(problems)
              if report else 1)
 if report:
-    print("  on:  the Validate button, the assignment list"
+    print("  on:  the Validate button, the assignment list, the language links"
           + ("; off: formgrader, create assignment, course list" if student
              else ", formgrader, create assignment, course list"))
 PY
@@ -79,11 +84,22 @@ quiet() {
     if grep -qiE "error|fail|not found|could not" <<<"$out"; then echo "$out" >&2; return 1; fi
 }
 
-echo "nbgrader's extensions, $mode side, in $(python -c 'import sys; print(sys.prefix)'):"
+echo "nbgrader's extensions, $mode side, and the language links, in $(python -c 'import sys; print(sys.prefix)'):"
 if check quiet; then
     echo "  already set up"
     exit 0
 fi
+# The course's server extension: on, as an installed package's config file turns one on
+# (`jupyter server extension enable` only toggles the extensions such a file names).
+python - <<'PY'
+import json, pathlib, sys
+
+path = pathlib.Path(sys.prefix, "etc", "jupyter", "jupyter_server_config.d",
+                    "autograd_course.lab_language.json")
+path.parent.mkdir(parents=True, exist_ok=True)
+path.write_text(json.dumps(
+    {"ServerApp": {"jpserver_extensions": {"autograd_course.lab_language": True}}}, indent=2) + "\n")
+PY
 if [ "$mode" = student ]; then
     quiet jupyter labextension disable --level=sys_prefix "${INSTRUCTOR_PLUGINS[@]}"
     # Locked: Settings > Plugin Manager cannot turn them back on.

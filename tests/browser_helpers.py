@@ -186,8 +186,10 @@ class LabServer:
     (with the news pop-up off). stop() ends the whole process group, always."""
 
     def __init__(self, root, scratch, python=sys.executable, notebook_dir="course",
-                 log_name="jupyterlab.log", app_settings_dir=None):
+                 log_name="jupyterlab.log", app_settings_dir=None, extra_args=(), unset_env=()):
         self.root = pathlib.Path(root)
+        self.extra_args = list(extra_args)  # more options for `jupyter lab`
+        self.unset_env = tuple(unset_env)  # variables left out of the server's environment
         # The shipped settings `make lab LANG=...` passes (binder/lab-settings/<lang>), or None.
         self.app_settings_dir = app_settings_dir
         self.notebook_dir = notebook_dir
@@ -212,7 +214,7 @@ class LabServer:
             cmd.append(f"--LabApp.app_settings_dir={pathlib.Path(self.app_settings_dir).resolve()}")
         if os.geteuid() == 0:
             cmd.append("--allow-root")
-        return cmd
+        return cmd + self.extra_args
 
     def start(self, timeout=120):
         for d in ("config", "data", "runtime", "lab-workspaces"):
@@ -228,8 +230,8 @@ class LabServer:
             JUPYTER_DATA_DIR=str(self.scratch / "data"),
             JUPYTER_RUNTIME_DIR=str(self.scratch / "runtime"),
         )
-        env.pop("JUPYTER_CONFIG_PATH", None)
-        env.pop("JUPYTER_PATH", None)
+        for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH", *self.unset_env):
+            env.pop(name, None)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             self.command(), cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT,

@@ -112,6 +112,37 @@ def test_binder_files_are_consistent():
         assert result.returncode == 0, f"binder/{script}: {result.stderr}"
 
 
+def test_language_link_redirects_only_inside_the_server():
+    """autograd_course.lab_language's redirect rule: `next` is a path inside the server, joined
+    to its base URL (on Binder /user/<name>/); absolute URLs, //host, /path, \\host, .. and
+    control characters are refused (None: the handler answers 400), so the link cannot send a
+    student to another site or another user's server."""
+    from autograd_course.lab_language import LOCALES, redirect_target
+
+    lesson = "lab/tree/course/01_why_autodiff.zh-CN/01_why_autodiff.zh-CN.ipynb"
+    assert redirect_target(lesson, "/user/ada/") == "/user/ada/" + lesson
+    assert redirect_target(lesson, "/") == "/" + lesson
+    assert redirect_target("lab?reset", "/") == "/lab?reset"
+    for bad in ["https://evil.example/", "//evil.example/lab", "/lab/tree/x", "\\\\evil.example",
+                "/\\evil.example", "lab\\..\\x", "javascript:alert(1)", "lab/../../ada/lab",
+                "lab/tree/x\nSet-Cookie: a=b", "", None]:
+        assert redirect_target(bad, "/user/ada/") is None, bad
+    assert LOCALES["zh-CN"] == "zh_CN"
+
+
+def test_binder_enables_the_language_link():
+    """postBuild runs setup-extensions.sh, which turns autograd_course.lab_language on in the
+    environment's config (as `make lab` does), and the Chinese badges open it."""
+    assert "bash binder/setup-extensions.sh" in (BINDER / "postBuild").read_text()
+    setup = (BINDER / "setup-extensions.sh").read_text()
+    assert '"autograd_course.lab_language": True' in setup
+    assert "$(VENV)/.lab" in (ROOT / "Makefile").read_text()
+    for readme in ("README.md", "README.zh-CN.md"):
+        assert ("urlpath=autograd-course%2Flang%2Fzh-CN%3Fnext%3Dlab%2Ftree%2Fcourse%2F"
+                "01_why_autodiff.zh-CN%2F01_why_autodiff.zh-CN.ipynb"
+                in (ROOT / readme).read_text(encoding="utf-8")), readme
+
+
 # -- the environment (slow) ---------------------------------------------------------------------
 
 
@@ -221,6 +252,15 @@ def test_jupyterlab_opens_the_first_lesson_student_side(binder, tmp_path):
 
         for path in ("/formgrader", "/formgrader/api/status", "/formgraders"):
             assert server.get(path)[0] == 404, f"{path}: nbgrader's instructor side is on"
+
+        # The Chinese badge's link (autograd_course.lab_language, on): the interface's language
+        # saved as the user's setting, then the Chinese first lesson.
+        zh_lesson = "lab/tree/course/01_why_autodiff.zh-CN/01_why_autodiff.zh-CN.ipynb"
+        status, location = server.request(f"/autograd-course/lang/zh-CN?next={zh_lesson}",
+                                          follow_redirects=False)
+        assert status == 302 and location == "/" + zh_lesson, (status, location)
+        status, body = server.get("/lab/api/settings/@jupyterlab/translation-extension:plugin")
+        assert status == 200 and json.loads(body)["settings"]["locale"] == "zh_CN", body
         status, body = server.get("/nbgrader_version?version=0.9.6")
         assert status == 200 and json.loads(body)["success"], body
 

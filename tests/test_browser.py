@@ -8,8 +8,10 @@ JupyterLab, run with Run > Run All Cells, and checked: no cell shows an error; t
 render and moving a slider redraws the plot; the computation-graph pictures render with their
 node names; and nbgrader's Validate button reports success. Two Chinese lessons run the same
 way in a second server with JupyterLab's interface in Chinese (`make lab LANG=zh-CN`), where
-the plots' Chinese titles must be drawn with the CJK font. Screenshots go to
-test-output/screenshots/.
+the plots' Chinese titles must be drawn with the CJK font. A third server, started as on Binder
+(English settings, no LANG), opens the README's 中文版 badge link: the interface switches to
+Chinese (autograd_course.lab_language) and its menus show no unexpected English label.
+Screenshots go to test-output/screenshots/.
 
 Needs Chromium (/usr/bin/chromium, or $AUTOGRAD_COURSE_CHROMIUM) and Playwright's Python
 package (never `playwright install`: the system Chromium is used); skipped without them.
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import time
+import urllib.parse
 
 import pytest
 from browser_helpers import (
@@ -137,6 +140,16 @@ def lab_zh(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def lab_binder(tmp_path_factory):
+    """The same, started as Binder starts it: from the repository's folder, with the English
+    settings binder/postBuild installs (binder/lab-settings/en), and no LANG or LC_* (the
+    interface's language comes from the user's setting only)."""
+    yield from _serve(tmp_path_factory, log_name="jupyterlab-binder.log", notebook_dir=".",
+                      app_settings_dir=ROOT / "binder" / "lab-settings" / "en",
+                      unset_env=("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"))
+
+
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
         b = launch_browser(p)
@@ -167,6 +180,11 @@ def page(browser, lab):
 @pytest.fixture
 def page_zh(browser, lab_zh):
     yield from _page(browser, lab_zh)
+
+
+@pytest.fixture
+def page_binder(browser, lab_binder):
+    yield from _page(browser, lab_binder)
 
 
 def test_student_side_of_nbgrader_only(lab, page):
@@ -500,3 +518,86 @@ def _move_slider_and_check_plot(page, interact, name):
     assert image_bytes(after) != image_bytes(before), f"{name}: the plot did not change"
     screenshot(interact, f"{name}-after")
 
+
+
+# -- the Chinese Binder badge ------------------------------------------------------------------
+
+ZH_MENU_NAMES = ("文件", "编辑", "查看", "运行", "内核", "设置", "帮助")
+# The labels of those menus and of the notebook's toolbar that stay English in JupyterLab 4.6.6
+# with jupyterlab-language-pack-zh-CN 4.5.post3 (the newest), none of them for want of a
+# translation in the pack. Listed one by one, so that any other English label fails the test.
+KNOWN_ENGLISH = {
+    "menu bar": {"Nbgrader"},  # nbgrader 0.9.6's menu: nbgrader has no translations
+    # Help: the kernel's links to documentation (ipykernel's help_links, names of other sites).
+    "帮助": {"Python Reference", "IPython Reference", "NumPy Reference", "SciPy Reference",
+           "Matplotlib Reference", "SymPy Reference", "pandas Reference"},
+    "toolbar": {
+        "Validate Assignment",  # nbgrader 0.9.6's button: nbgrader has no translations
+        # The pack translates both (启用调试器, 更多命令), but JupyterLab 4.6.6 makes these two
+        # tooltips with its fallback nullTranslator (the debugger's button, the toolbar's "...").
+        "Enable Debugger", "More commands",
+    },
+}
+
+
+def _badge_urlpath(readme):
+    """The urlpath of a README's Chinese Binder badge (the link whose urlpath names zh-CN)."""
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    for url in re.findall(r"\]\((https://mybinder\.org/[^)\s]+)\)", text):
+        urlpath = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("urlpath", [""])[0]
+        if "zh-CN" in urlpath:
+            return urlpath
+    raise AssertionError(f"{readme}: no Binder badge with zh-CN in its urlpath")
+
+
+def _english(labels):
+    return sorted({t.strip() for t in labels if re.search(r"[A-Za-z]{2}", t)
+                   and not re.search(r"[\u3400-\u9fff]", t)})
+
+
+def test_chinese_binder_badge_opens_chinese_jupyterlab(lab_binder, page_binder):
+    """The README's 中文版 badge, opened as BinderHub opens it (the server's URL, '/', the
+    urlpath, '&token=...'), in a JupyterLab started as on Binder (English settings, no LANG):
+    autograd_course.lab_language saves the Chinese locale in the server's user settings and
+    redirects to the Chinese first lesson, which opens with the interface in Chinese. The menus
+    a student uses (File ... Help, their first-level items) and the notebook toolbar's tooltips
+    show no English label but the known ones (KNOWN_ENGLISH)."""
+    urlpath = _badge_urlpath("README.md")
+    assert urlpath == _badge_urlpath("README.zh-CN.md"), "the two READMEs' badges differ"
+    assert urlpath.startswith("autograd-course/lang/zh-CN?next=lab/tree/"), urlpath
+    notebook = urllib.parse.parse_qs(urlpath.partition("?")[2])["next"][0].removeprefix(
+        "lab/tree/")
+    assert (ROOT / notebook).is_file(), f"the badge opens {notebook}, which does not exist"
+    settings = (lab_binder.scratch / "lab-settings" / "@jupyterlab" / "translation-extension"
+                / "plugin.jupyterlab-settings")
+    assert not settings.exists()
+
+    page = page_binder
+    page.goto(f"{lab_binder.url}/{urlpath}&token={lab_binder.token}")
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell >> nth=0", timeout=90_000)
+    assert urllib.parse.unquote(page.url).split("?")[0].endswith("/lab/tree/" + notebook)
+    assert json.loads(settings.read_text())["locale"] == "zh_CN"
+    page.wait_for_function(  # the first cell drawn: the lesson's Chinese title
+        """(sel) => /[\\u3400-\\u9fff]/.test(document.querySelector(sel)?.innerText || '')""",
+        arg=f"{PANEL} .jp-Notebook .jp-Cell", timeout=30_000)
+    menus = page.eval_on_selector_all("#jp-MainMenu .lm-MenuBar-itemLabel",
+                                      "els => els.map(e => e.textContent)")
+    assert set(ZH_MENU_NAMES) <= set(menus) and not set(EN_MENUS) & set(menus), menus
+    screenshot(page, "binder-zh-0-opened")
+
+    labels = {"menu bar": menus}
+    for name in ZH_MENU_NAMES:
+        menu(page, name)
+        labels[name] = page.eval_on_selector_all(
+            ".lm-Menu:visible .lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel",
+            "els => els.map(e => e.textContent)")
+        screenshot(page, f"binder-zh-menu-{ZH_MENU_NAMES.index(name)}")
+        page.keyboard.press("Escape")
+    labels["toolbar"] = page.eval_on_selector_all(
+        f"{PANEL} .jp-NotebookPanel-toolbar [title]", "els => els.map(e => e.title)")
+    english = {where: _english(found) for where, found in labels.items()}
+    print(json.dumps(english, ensure_ascii=False, indent=1))
+    new = {w: [t for t in found if t not in KNOWN_ENGLISH.get(w, ())]
+           for w, found in english.items()}
+    assert not any(new.values()), f"English labels in the Chinese interface: {new}"
+    assert all(labels.values()), labels
