@@ -435,19 +435,23 @@ class Tensor:
     def zero_(self):
         self._check_inplace()
         self._write(0)
+        if self._fw_grad is not None:  # forward-mode AD: a zero tangent
+            self._take_tangent(None)  # (autograd/forward_ad.py::take_tangent)
         return self
 
     def fill_(self, value):
         self._check_inplace()
         self._write(value.item() if isinstance(value, Tensor) else value)
+        if self._fw_grad is not None or getattr(value, "_fw_grad", None) is not None:
+            self._take_tangent(value)  # forward-mode AD: value's tangent, or zeros
         return self
 
     def copy_(self, src):
         self._check_inplace()
         src_data = to_device(src._data, self._dev) if isinstance(src, Tensor) else src
         self._write(src_data)
-        if getattr(src, "_fw_grad", None) is not None:  # forward-mode AD: the tangent too
-            self._take_tangent(src)  # (autograd/forward_ad.py::take_tangent)
+        if self._fw_grad is not None or getattr(src, "_fw_grad", None) is not None:
+            self._take_tangent(src)  # forward-mode AD: src's tangent, or zeros
         return self
 
 

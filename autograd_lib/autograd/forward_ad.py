@@ -32,7 +32,8 @@ How it works here:
   recorded and can be differentiated by ``backward()``.
 * Ops made of other ops need nothing: their parts carry the tangents.
 * In-place ops (``x.mul_(2)``) give ``x`` the result's tangent, written into ``x``'s old tangent
-  so that views see it.
+  so that views see it; ``zero_()`` and ``fill_(number)`` give a zero tangent, ``copy_(src)``
+  a copy of ``src``'s (zeros if it has none).
 
 Only one level at a time, as in PyTorch (nested forward mode is ``torch.func.jvp``'s job).
 
@@ -230,16 +231,26 @@ def _zero(x):
     return 0
 
 
-def take_tangent(self, result):
-    """An in-place op: ``self`` takes ``result``'s tangent (into its own, so views see it)."""
-    new = tangent_of(result)
-    old = tangent_of(self)
-    if old is None or new is None or new._requires_grad:  # (copy_ would cut new's graph)
-        if new is not None:
-            set_tangent(self, new)
+def take_tangent(self, source):
+    """An in-place op or a copy: ``self`` takes ``source``'s tangent, as in PyTorch: for
+    ``copy_``, the tangent of what it copies (broadcast, in ``self``'s dtype and device); for
+    ``zero_``, ``fill_`` with a number, or a copy of a tensor without a tangent: zeros. The
+    tangent is written into ``self``'s own, so that views see it, and is never ``source``'s
+    tangent object itself. An integer tensor has no tangent."""
+    if not _floating(self):
+        return
+    new, old = tangent_of(source), tangent_of(self)
+    if new is None and old is None:
         return
     active, _dual.active = _dual.active, False
     try:
-        old.copy_(new)
+        if new is None:
+            new = _zero(self)
+        else:
+            new = new.expand(self.shape).to(dtype=self.dtype, device=self.device)
+        if old is not None and not old._requires_grad and not new._requires_grad:
+            old.copy_(new)
+        else:  # (copy_ would cut new's graph, or write into a recorded tangent)
+            set_tangent(self, new.clone())
     finally:
         _dual.active = active
