@@ -22,6 +22,18 @@ import logging
 import os
 import sys
 
+# Dask's periodic work, made rarer on a local cluster. A grading task waits seconds on a
+# process of its own, and by default the scheduler, the nannies and the workers each wake up
+# dozens of times a second: an idle local cluster of 2 workers took 12% of a core, this 2%
+# (benchmarks/README.md, "Grading on Dask"), CPU that on a small machine comes out of the
+# grading's share. The checks still run, less often (the profiler not at all).
+QUIET = {
+    "distributed.worker.profile.enabled": False,  # sampling the task's thread's stack, 100/s
+    "distributed.admin.tick.interval": "1s",  # the event loop's health check, 50/s
+    "distributed.admin.system-monitor.interval": "5s",  # the dashboard's CPU/memory plots, 2/s
+    "distributed.worker.memory.monitor-interval": "1s",  # workers' memory limits, 10/s
+}
+
 
 def scheduler_address(given=None):
     """The scheduler to use: --scheduler, else DASK_SCHEDULER_ADDRESS (Dask's own setting),
@@ -53,7 +65,7 @@ def connect(address=None, workers=None, out=sys.stderr):
     else:
         # Worker processes that may start processes (each grades a student in one of its own),
         # which Dask's default, daemonic worker processes may not.
-        with dask.config.set({"distributed.worker.daemon": False}):
+        with dask.config.set({"distributed.worker.daemon": False, **QUIET}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address="127.0.0.1:0",
                                    silence_logs=logging.ERROR)

@@ -329,13 +329,15 @@ _FORKSERVER_LOCK = threading.Lock()
 
 
 def _context():
-    """multiprocessing's forkserver, its server process having imported nbgrader once."""
+    """multiprocessing's forkserver, its server process having imported nbgrader and what a
+    grading loads besides (autograd_course/grading_preload.py) once."""
     global _FORKSERVER
     with _FORKSERVER_LOCK:
         if _FORKSERVER is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["autograd_course.grading", "autograd_course.sandbox",
-                                        "autograd_course.cli", "nbgrader.apps.nbgraderapp"])
+                                        "autograd_course.cli", "nbgrader.apps.nbgraderapp",
+                                        "autograd_course.grading_preload"])
             _FORKSERVER = ctx
         return _FORKSERVER
 
