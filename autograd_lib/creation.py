@@ -217,7 +217,11 @@ def _infer(data):
     if isinstance(data, np.generic):
         return np.array(data)
     if isinstance(data, (list, tuple)):
-        data = _unwrap(data)
+        typed = []
+        unwrapped = _unwrap(data, typed)
+        if typed:  # tensors or NumPy values among the numbers: their dtypes count (as torch)
+            return np.array(unwrapped).astype(_elements_dtype(data).np)
+        data = unwrapped
     array = np.array(data)
     kind = array.dtype.kind
     if kind == "f":
@@ -231,17 +235,36 @@ def _infer(data):
     return array
 
 
-def _unwrap(data):
-    """Replace tensors nested in lists by their values (``tensor([t1, t2])``)."""
+def _unwrap(data, typed=None):
+    """Replace tensors nested in lists by their values (``tensor([t1, t2])``). ``typed``, a list,
+    collects the elements that carry a dtype of their own (tensors, NumPy values)."""
     out = []
     for x in data:
-        if isinstance(x, Tensor):
-            out.append(x._host() if x.ndim else x.item())
-        elif isinstance(x, (list, tuple)):
-            out.append(_unwrap(x))
-        else:
-            out.append(x)
+        if isinstance(x, (list, tuple)):
+            out.append(_unwrap(x, typed))
+            continue
+        out.append((x._host() if x.ndim else x.item()) if isinstance(x, Tensor) else x)
+        if typed is not None and isinstance(x, (Tensor, np.generic, np.ndarray)):
+            typed.append(x)
     return out
+
+
+def _elements_dtype(data):
+    """PyTorch's dtype for a nested list of numbers, tensors and NumPy values: the promotion of
+    all their dtypes, a Python float counting as the default dtype (``tensor([t_f32, 2.0])`` is
+    float32 under the float32 default, float64 under the float64 one)."""
+    result = None
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            d = _elements_dtype(x)
+        elif isinstance(x, Tensor):
+            d = x.dtype
+        elif isinstance(x, (np.generic, np.ndarray)):  # before scalar_dtype: np.float64 is a float
+            d = _dtype.from_numpy_dtype(x.dtype)
+        else:
+            d = _dtype.scalar_dtype(x)
+        result = _dtype.promote_types(result, d)
+    return result
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):

@@ -111,9 +111,18 @@ FOLLOW = [
     "m.tensor(np.array([1.5], dtype=np.float32), device=d)",
     "m.tensor(np.float64(1.5), device=d)", "m.tensor(np.float32(1.5), device=d)",
     "m.as_tensor([1.5, 2.5], device=d)",
+    # lists with elements of a dtype of their own: the promotion of the elements' dtypes
+    "m.tensor([np.float64(1.5)], device=d)", "m.tensor([np.float32(1.5), 2.0], device=d)",
+    "m.tensor([np.int32(1), 2], device=d)", "m.tensor((np.float16(1), True), device=d)",
+    "m.tensor([m.tensor(1.5, dtype=m.float16), 2.0], device=d)",
+    "m.tensor([[m.tensor(1.5, dtype=m.float64)], [2.0]], device=d)",
+    "m.tensor([m.tensor(1.5, dtype=m.float32), m.tensor(2.5, dtype=m.float32)], device=d)",
+    "m.tensor([m.tensor(1, dtype=m.int8), m.tensor(1, dtype=m.uint8)], device=d)",
+    "m.tensor([np.array([1.5], dtype=np.float32), np.array([2.0], dtype=np.float32)], device=d)",
 ]
 
 
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")  # torch's
 @pytest.mark.parametrize("name", DEFAULTS)
 @pytest.mark.parametrize("expr", FOLLOW)
 def test_values_and_dtypes_as_torch(expr, name, device):
