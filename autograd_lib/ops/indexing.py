@@ -52,7 +52,8 @@ def _index_of(index, input, op, dtypes):
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype {dtypes} for index")
     if op != "index_select" and idx.ndim != input._data.ndim and idx.size:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'input' if op == 'gather' else 'self'} tensor")
     return idx.astype(np.int64, copy=False)
 
 
@@ -243,7 +244,10 @@ def _scatter(input, dim, index, src, op):
 
 # -- scatter_reduce: combine, rather than write ---------------------------------------------------
 
-_REDUCES = {"sum": "add", "prod": "multiply", "mean": "add", "amax": "maximum", "amin": "minimum"}
+# Each reduction and the ufunc that combines with it. PyTorch also takes "max" and "min" (its
+# error message names only the five others), and has no gradient nor tangent for them.
+_REDUCES = {"sum": "add", "prod": "multiply", "mean": "add", "amax": "maximum", "amin": "minimum",
+            "max": "maximum", "min": "minimum"}
 
 
 def _reduce_at(out, where, values, ufunc):
@@ -255,7 +259,7 @@ def _reduce_at(out, where, values, ufunc):
     if xp is np or ufunc != "multiply":
         getattr(xp, ufunc).at(out, where, values)
         return
-    shape = tuple(where[0].shape) if where else ()
+    shape = np.broadcast_shapes(*(w.shape for w in where))
     flat = xp.zeros(shape, dtype=np.int64)  # the position of each value in out, flattened
     step = 1
     for axis in reversed(range(out.ndim)):
@@ -277,10 +281,11 @@ def _identity(reduce, dtype):
         return 0
     if reduce == "prod":
         return 1
+    largest = reduce in ("amax", "max")
     if dtype.kind == "f":
-        return -np.inf if reduce == "amax" else np.inf
+        return -np.inf if largest else np.inf
     info = np.iinfo(dtype)
-    return info.min if reduce == "amax" else info.max
+    return info.min if largest else info.max
 
 
 def _reduced(x, d, idx, src, reduce, include_self):
@@ -290,6 +295,7 @@ def _reduced(x, d, idx, src, reduce, include_self):
     out = xp.array(x, copy=True)  # (an array even for a NumPy scalar)
     where = _positions(idx, d)
     values = src[tuple(slice(0, n) for n in idx.shape)] if getattr(src, "ndim", 0) else src
+    values = xp.asarray(values).astype(out.dtype, copy=False)  # (a number into integers)
     if not include_self:
         out[where] = _identity(reduce, out.dtype)
     _reduce_at(out, where, values, _REDUCES[reduce])
@@ -331,6 +337,9 @@ class ScatterReduceBackward0(_Indexed):
     def _grads(self, g, x, src, result):
         """``(dx, dsrc)`` for the upstream gradient ``g``, all tensors."""
         d, index, reduce = self.dim, _like(g, self.index), self.reduce
+        if reduce in ("max", "min"):
+            raise RuntimeError("Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                               f"'amin' but got {reduce}.")
         if reduce == "sum":
             dx, dsrc = g, gather(g, d, index)
         elif reduce == "mean":
@@ -370,10 +379,12 @@ class ScatterReduceBackward0(_Indexed):
         d, index, reduce = self.dim, _like(dx, self.index), self.reduce
         if reduce in ("sum", "mean"):  # linear: the same scatter_reduce of the tangents
             return scatter_reduce(dx, d, index, dsrc, reduce, include_self=self.include_self)
-        if reduce == "prod":
+        if reduce in ("prod", "max", "min"):
             return None  # PyTorch 2.13 gives no tangent here
         value = gather(result, d, index)  # amax, amin: the mean tangent of the values equal
-        x_is = (x == result).to(dx.dtype)  # to the result
+        x_is = (x == result).to(dx.dtype)  # to the result (not counting x's where it is left
+        if not self.include_self:  # out, unlike the backward formula: as PyTorch's)
+            x_is = scatter(x_is, d, index, 0.0)
         src_is = (src == value).to(dx.dtype)
         count = scatter_add(x_is, d, index, src_is)
         return scatter_add(dx * x_is, d, index, dsrc * src_is) / count
