@@ -190,11 +190,22 @@ def test_nn_layers_make_their_parameters_in_the_default_dtype(expr, name):
         (k, str(p.dtype).replace("torch.", "autograd_lib.")) for k, p in theirs.named_parameters()]
 
 
+def test_lazy_linear_takes_the_default_of_its_construction():
+    dtypes = []
+    for m in (torch, ag):
+        m.set_default_dtype(m.float64)
+        layer = m.nn.LazyLinear(2)
+        m.set_default_dtype(m.float32)
+        out = layer(m.ones(3, 4, dtype=m.float64))
+        dtypes.append([str(t.dtype).split(".")[1] for t in (layer.weight, layer.bias, out)])
+    assert dtypes[0] == dtypes[1] == ["float64"] * 3
+
+
 @pytest.mark.parametrize("name", DEFAULTS)
 def test_parameter_and_its_repr_as_torch(name):
     set_default(name)
     for make in ("m.nn.Parameter(m.ones(2))", "m.nn.Parameter(m.ones(2, dtype=m.float32))",
-                 "m.nn.Parameter(m.ones(2, dtype=m.float64))"):
+                 "m.nn.Parameter(m.ones(2, dtype=m.float64))", "m.nn.Parameter()"):
         ours, theirs = evaluate(make, ag, "cpu"), evaluate(make, torch, "cpu")
         assert repr(ours).replace("autograd_lib.", "torch.") == repr(theirs), make
 
