@@ -1329,6 +1329,43 @@ def test_kernel_launcher_sets_limits():
     assert result.stdout.split() == ["1073741824", "7", "1048576", "0", "False"]
 
 
+def test_a_students_grading_process_finds_the_grading_loaded():
+    """Forked from the worker's forkserver, it finds autograd_lib, the judge and nbformat's
+    compiled validators there (autograd_course/grading_preload.py; multiprocessing would drop
+    a preload module that fails to import without a word)."""
+    import nbformat.v4
+
+    from autograd_course import grading
+
+    minor = nbformat.v4.nbformat_minor
+    check = ("import os, sys, nbformat.validator as v\n"
+             "loaded = {'autograd_lib', 'numpy', 'autograd_course.judge'} <= set(sys.modules)\n"
+             f"compiled = {{k[1:] for k in v.validators}} >= {{(4, {minor}, False), "
+             f"(4, {minor}, True)}}\n"
+             "os._exit(0 if loaded and compiled else 3)")
+    process = grading._context().Process(target=exec, args=(check,))
+    process.start()
+    process.join(120)
+    assert process.exitcode == 0
+
+
+def test_local_cluster_runs_dasks_periodic_work_less_often():
+    import dask
+
+    from autograd_course import cluster
+
+    names = ("distributed.worker.profile.enabled", "distributed.admin.tick.interval",
+             "distributed.admin.system-monitor.interval",
+             "distributed.worker.memory.monitor-interval")
+    with cluster.connect(workers=1) as client:
+        on_worker = next(iter(client.run(lambda: [dask.config.get(n) for n in names]).values()))
+        profiling = next(iter(client.run(
+            lambda dask_worker: "profile" in dask_worker.periodic_callbacks).values()))
+    assert on_worker == [False, "1s", "5s", "1s"]
+    assert not profiling
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"  # this process: as was
+
+
 def _error(ename, evalue, lines, count=7):
     frame = [f"\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[{count}]\x1b[39m"
              f"\x1b[32m, line {lines[-1][0]}\x1b[39m"]
