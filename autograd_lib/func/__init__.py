@@ -391,10 +391,9 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             [[2.]]])
     """
 
-    _check_randomness(randomness)
-
     @functools.wraps(func)
     def wrapper(*args):
+        _check_randomness(randomness)  # (when called, as in PyTorch; vmap checks at once)
         nums = _argnums(argnums, args)
         flat = [_flatten(a) for a in args]  # (leaves, rebuild) per argument
         for n in nums:
