@@ -295,3 +295,22 @@ def test_max_and_min_as_torch(reduce, device):
         check_same(mine, theirs, 0, reduce)
     assert tangent(ag, device, expr, x, src, x, src) is None
     assert tangent(torch, "cpu", expr, x, src, x, src) is None
+
+
+def test_double_backward_of_prod_with_two_zeros_at_one_position_is_refused_as_torch():
+    def run(m):
+        x = m.tensor([[1.5, 2.0, 3.0]], dtype=m.float64, requires_grad=True)
+        src = m.tensor([[0.0, 0.0, 2.0]], dtype=m.float64, requires_grad=True)
+        out = x.scatter_reduce(1, m.tensor([[0, 0, 1]]), src, "prod")
+        dx, dsrc = m.autograd.grad(out.sum(), (x, src), create_graph=True)
+        with pytest.raises(RuntimeError) as caught:
+            dsrc.sum().backward()
+        dx.sum().backward()  # (through x's gradient it works)
+        return [host(t) for t in (dx, dsrc, x.grad, src.grad)], str(caught.value), \
+            type(dsrc.grad_fn).__name__
+
+    (mine, my_error, my_node), (theirs, their_error, their_node) = run(ag), run(torch)
+    for a, b in zip(mine, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert my_error == their_error
+    assert my_node == their_node == "Error"

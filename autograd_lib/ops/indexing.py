@@ -373,6 +373,10 @@ class ScatterReduceBackward0(_Indexed):
 
         dsrc = where(single_zero, gather(g * others, d, index),
                      gather(g * result, d, index) / masked_fill(src, src_zero, 1.0))
+        if dsrc.requires_grad and bool((zeros_there > 1).any().item()):  # as PyTorch: refused
+            dsrc = record_op(Error, (dsrc,), Tensor._make(dsrc._data, False, None, dsrc._dev),
+                             message="scatter_reduce(): Double backward is unsupported for src "
+                             "when >1 zeros in src are scattered to the same position in self")
         return dx, dsrc
 
     def jvp(self, dx, dsrc, x, src, result):
@@ -388,6 +392,19 @@ class ScatterReduceBackward0(_Indexed):
         src_is = (src == value).to(dx.dtype)
         count = scatter_add(x_is, d, index, src_is)
         return scatter_add(dx * x_is, d, index, dsrc * src_is) / count
+
+
+class Error(Node):
+    """Passes its input on; differentiating through it raises ``message`` (PyTorch's node of
+    a derivative it does not support)."""
+
+    __slots__ = ("message",)
+
+    def backward(self, grad):
+        raise RuntimeError(self.message)
+
+    def jvp(self, dx, x, result):
+        return dx
 
 
 def _filled(like, number):
