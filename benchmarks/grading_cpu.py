@@ -3,6 +3,7 @@
     python -m benchmarks.grading_cpu                      # 16 submissions, 2 workers, HEAD
     python -m benchmarks.grading_cpu --rev 64a62cc        # the code of another revision
     python -m benchmarks.grading_cpu --submissions 8 --workers 1
+    python -m benchmarks.grading_cpu --idle 30         # an idle local cluster: Dask's own work
 
 CPU time, unlike wall-clock time, changes little when other work loads the machine, so this is
 the measure to use on a busy machine. The scratch course is `benchmarks.grading`'s (lesson
@@ -198,6 +199,30 @@ def measure(course, workers, env, interval):
     return sampler, children_cpu() - before, wall
 
 
+def idle(seconds, workers):
+    """CPU seconds that a local cluster of `workers` (autograd_course.cluster.connect), doing
+    nothing, takes in `seconds`: {"grader": s, "workers": s}, with Dask's defaults and with
+    cluster.QUIET."""
+    import psutil
+
+    from autograd_course import cluster
+
+    me, quiet, found = psutil.Process(), cluster.QUIET, {}
+    for label, settings in (("Dask's defaults", {}), ("cluster.QUIET", quiet)):
+        cluster.QUIET = settings
+        try:
+            with open(os.devnull, "w") as null, cluster.connect(workers=workers, out=null):
+                time.sleep(3)  # started
+                processes = [me, *me.children()]
+                before = [sum(p.cpu_times()[:2]) for p in processes]
+                time.sleep(seconds)
+                spent = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before)]
+        finally:
+            cluster.QUIET = quiet
+        found[label] = {"grader": spent[0], "workers": sum(spent[1:])}
+    return found
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -205,7 +230,17 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rev", default="HEAD", help="the code to grade with (git revision)")
     parser.add_argument("--interval", type=float, default=0.1, help="sampling, seconds")
+    parser.add_argument("--idle", type=float, metavar="SECONDS",
+                        help="instead: the CPU an idle local cluster of --workers takes in "
+                        "SECONDS, with Dask's defaults and with autograd_course.cluster.QUIET")
     args = parser.parse_args(argv)
+    if args.idle:
+        print(f"| idle local cluster, {args.workers} workers, {args.idle:g} s | grader process "
+              "(scheduler, nannies) | worker processes | % of a core |\n|---|---|---|---|")
+        for label, cpu in idle(args.idle, args.workers).items():
+            share = 100 * (cpu["grader"] + cpu["workers"]) / args.idle
+            print(f"| {label} | {cpu['grader']:.2f} s | {cpu['workers']:.2f} s | {share:.1f} |")
+        return 0
     n = args.submissions
     if ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         sys.exit("prctl(PR_SET_CHILD_SUBREAPER) failed")
