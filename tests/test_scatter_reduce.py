@@ -314,3 +314,18 @@ def test_double_backward_of_prod_with_two_zeros_at_one_position_is_refused_as_to
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert my_error == their_error
     assert my_node == their_node == "Error"
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+def test_in_place_form_carries_the_tangent_as_torch(reduce, device):
+    def run(m, fw, dev):
+        t = lambda v: m.tensor(v, dtype=m.float64, device=dev)  # noqa: E731
+        old = t([1.0, 2.0, 3.0])
+        with fw.dual_level():
+            d = fw.make_dual(t([1.0, 5.0, 3.0]), old)
+            d.scatter_reduce_(0, m.tensor([0, 0, 2], device=dev),
+                              fw.make_dual(t([4.0, 1.0, 2.0]), t([10.0, 20.0, 30.0])), reduce)
+            return [host(x) for x in (d, fw.unpack_dual(d).tangent, old)]
+
+    for a, b in zip(run(ag, afw, device), run(torch, tfw, "cpu")):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
