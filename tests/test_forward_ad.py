@@ -17,6 +17,7 @@ import pytest
 import torch
 import torch.autograd.forward_ad as tfw
 from _oracle import ag
+from conftest import CUPY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -205,16 +206,18 @@ def _first(out):
     return out[0] if isinstance(out, tuple) else out
 
 
-def forward_mode(m, expr, values, tangents):
-    """``expr`` on dual tensors: (primal, tangent) of the result, as arrays."""
+def forward_mode(m, expr, values, tangents, device="cpu"):
+    """``expr`` on dual tensors (on ``device``): (primal, tangent) of the result, as arrays."""
     fw = FW[m]
     with fw.dual_level():
-        env = {k: fw.make_dual(m.tensor(v), m.tensor(tangents[k])) for k, v in values.items()}
+        env = {k: fw.make_dual(m.tensor(v, device=device), m.tensor(tangents[k], device=device))
+               for k, v in values.items()}
         out = _first(eval(expr, {"m": m}, env))
         primal, tangent = fw.unpack_dual(out)
         if tangent is None:
             tangent = m.zeros_like(primal)
-        return primal.detach().numpy(), tangent.detach().numpy()
+        assert primal.device.type == tangent.device.type == device, (primal.device, tangent.device)
+        return primal.detach().cpu().numpy(), tangent.detach().cpu().numpy()
 
 
 def jacobian_times_tangents(expr, values, tangents):
@@ -247,6 +250,23 @@ def test_jvp_of_every_op(expr, inputs):
     rtol = 1e-6 if "float32" in expr else 1e-10  # (rounded to float32 on the way)
     np.testing.assert_allclose(ours_t, jacobian_times_tangents(expr, values, tangents),
                                rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(CUPY is None, reason="no CUDA GPU (or CuPy not installed)")
+@pytest.mark.parametrize("expr,inputs", [c for c in CASES if "m.tensor(" not in c[0]],
+                         ids=[c[0] + str(i) for i, c in enumerate(CASES)
+                              if "m.tensor(" not in c[0]])
+def test_jvp_of_every_op_on_cuda(expr, inputs):
+    """Every tangent formula also runs on the GPU (real CuPy, or its stand-in): the tangent stays
+    on the device and equals the CPU's. (Not the cases that make a CPU tensor of indices.)"""
+    rng = np.random.default_rng(abs(hash(expr)) % 2 ** 32)
+    values = {k: _values(rng, shape, kind) for k, (shape, kind) in inputs.items()}
+    tangents = {k: rng.standard_normal(shape) for k, (shape, _) in inputs.items()}
+    cpu_p, cpu_t = forward_mode(ag, expr, values, tangents)
+    gpu_p, gpu_t = forward_mode(ag, expr, values, tangents, device="cuda")
+    np.testing.assert_allclose(gpu_p, cpu_p, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gpu_t, cpu_t, rtol=1e-12, atol=1e-12)
 
 
 @settings(max_examples=10, deadline=None)

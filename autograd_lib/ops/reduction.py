@@ -598,7 +598,8 @@ class LinalgVectorNormBackward0(_Reduction):
         return (g * x * abs(x) ** (p - 2) / either.where(r == 0, 1, r ** (p - 1)),)
 
     def jvp(self, dx, x, result):  # the gradient formula, summed against the tangent
-        return self.reduce(dx * self.backward(either.zeros_like(result) + 1, x, result)[0])
+        ones = either.as_tensor(either.zeros_like(result) + 1, result)  # on result's device
+        return self.reduce(dx * self.backward(ones, x, result)[0])
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
