@@ -24,9 +24,9 @@ import sys
 
 # Dask's periodic work, made rarer on a local cluster. A grading task waits seconds on a
 # process of its own, and by default the scheduler, the nannies and the workers each wake up
-# dozens of times a second: an idle local cluster of 2 workers took 12% of a core, this 2%
-# (benchmarks/README.md, "Grading on Dask"), CPU that on a small machine comes out of the
-# grading's share. The checks still run, less often (the profiler not at all).
+# dozens of times a second: an idle local cluster of 2 workers took 11% of a core, with these
+# settings 1.5% (benchmarks/README.md, "Grading on Dask"), CPU that on a small machine comes
+# out of the grading's share. The checks still run, less often (the profiler not at all).
 QUIET = {
     "distributed.worker.profile.enabled": False,  # sampling the task's thread's stack, 100/s
     "distributed.admin.tick.interval": "1s",  # the event loop's health check, 50/s
