@@ -3,9 +3,10 @@
 What repo2docker does on mybinder.org, without repo2docker: a scratch copy of the repository (as
 repo2docker puts it in the home folder), a fresh virtual environment, `pip install -r
 binder/requirements.txt`, then binder/postBuild (the course's package, nbgrader's extensions
-for students, the first lesson as the default URL). Then, in that environment: the pins are what
-got installed and `pip check` is happy; JupyterLab opens the first lesson, with the widgets'
-and nbgrader's student extensions and without nbgrader's instructor side; the Validate
+for students and the course's language link, the first lesson as the default URL). Then, in that
+environment: the pins are what got installed and `pip check` is happy; JupyterLab opens the first
+lesson, with the widgets' and nbgrader's student extensions and without nbgrader's instructor
+side; the Chinese badge's link switches the interface to Chinese; the Validate
 endpoint grades a notebook; `autograd-course check` works; and nbval passes on course/ (lax)
 and solutions/ (strict, with tests/notebooks/sanitize.cfg).
 
@@ -228,7 +229,9 @@ def test_environment_is_the_pinned_one(binder):
 def test_jupyterlab_opens_the_first_lesson_student_side(binder, tmp_path):
     """JupyterLab as Binder serves the repository (from its root): `/` leads to the first lesson,
     which opens; the page loads the widgets' and nbgrader's labextensions with the instructor's
-    plugins off; nbgrader's instructor endpoints are absent; Validate grades a notebook."""
+    plugins off; nbgrader's instructor endpoints are absent; the Chinese badge's link
+    (autograd_course.lab_language) sets the interface's language and leads to the Chinese first
+    lesson; Validate grades a notebook."""
     server = LabServer(binder.home, tmp_path / "scratch", python=binder.python, notebook_dir=".")
     try:
         server.start()
