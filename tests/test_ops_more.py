@@ -275,6 +275,9 @@ ERRORS = [
     "m.tril(x[0])", "m.diag(x[None])", "m.lerp(x, x.double(), 0.5)", "x[0].H", "x[0].mT",
     "m.einsum('ij,jk->ik', x, x)", "m.var(I([1, 2]))", "m.ones(2, dtype=m.long).unbind()[0]"
     ".unbind()",
+    # softmax of integers: torch has no integer kernel (dtype= converts first)
+    "I([1, 2]).softmax(0)", "m.softmax(I([[1, 2]]), 0)", "m.log_softmax(I([[1, 2]]), -1)",
+    "m.nn.functional.log_softmax(I([[1, 2]]), dim=0)",
 ]
 
 
@@ -292,6 +295,19 @@ def test_errors_as_torchs(expr):
     expected = error_of(torch, expr)
     assert expected is not None, "torch accepts it: not an error case"
     assert error_of(ag, expr) == expected
+
+
+@pytest.mark.parametrize("expr", [
+    "m.clamp(I([1, 2, 3]), 0.5)", "I([1, 2, 3]).clamp(min=0.5, max=2.5)",
+    "I([1, 2, 3]).clamp(max=1.5)", "m.clamp(I([1, 2, 3]), 1, 2)", "m.clamp(I([True, False]), 0.5)",
+    "m.clamp(I([1, 2, 3], dtype=m.int32), 1, 2.5)", "I([1.0, 2.0], dtype=m.float16).clamp(0.5)",
+    "I([1, 2]).softmax(0, dtype=m.float64)", "m.log_softmax(I([1, 2]), 0, dtype=m.float32)",
+])
+def test_integer_inputs_promote_as_torch(expr):
+    """clamp with a float bound gives a floating result (torch's type promotion), softmax of
+    integers with dtype= computes in that dtype."""
+    ours, theirs = (eval(expr, {"m": m, "I": m.tensor}) for m in (ag, torch))
+    assert repr(ours).replace("autograd_lib.", "torch.") == repr(theirs)
 
 
 # -- legacy constructors, defaults, out=, warnings ----------------------------------------------

@@ -238,7 +238,9 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         raise NotImplementedError("clamp with tensor bounds is not supported; use where()")
     x = input._data
-    data = xp_of(x).clip(x, min, max).astype(x.dtype, copy=False)
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = x.astype(_dtype.result_type(input, *[b for b in (min, max) if b is not None]).np)
+    data = xp_of(x).clip(x, min, max).astype(x.dtype, copy=False)  # (ints: float bounds promote)
     out = Tensor._make(data, False, None, input._dev)
     if _state.enabled and input._requires_grad:  # needs_grad(input), spelled out: hot path
         node = ClampBackward1(input)

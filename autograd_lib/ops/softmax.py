@@ -16,14 +16,17 @@ from . import _common as either  # backward formulas' helpers: each takes an arr
 from ._common import _dual, forward, normalize_dims, xp_of
 
 
-def _shifted(input, dim, dtype):
-    """``(x - max(x), d, xp)``: the input's array (as ``dtype``; float32 for integers) minus its
-    maximum along ``dim`` (so that exp cannot overflow), ``dim`` as an axis (``None`` for a 0-d
-    input), and the array module."""
+def _shifted(input, dim, dtype, name):
+    """``(x - max(x), d, xp)``: the input's array (as ``dtype``) minus its maximum along ``dim``
+    (so that exp cannot overflow), ``dim`` as an axis (``None`` for a 0-d input), and the array
+    module. An integer input without ``dtype=`` is refused, as PyTorch does (``name``: the op's
+    name in PyTorch's message)."""
     x = input._data if dtype is None else input._data.astype(dtype.np)
-    if x.dtype.kind != "f":
-        x = x.astype("float32")
     d = normalize_dims(-1 if dim is None else dim, x.ndim)[0] if x.ndim else None
+    if x.dtype.kind != "f":
+        kernel = f"{name}_lastdim_kernel_impl" if d in (None, x.ndim - 1) else f"{name}_kernel_impl"
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{input.dtype.scalar_type}\'')
     return x - x.max(axis=d, keepdims=True), d, xp_of(x)
 
 
@@ -57,7 +60,7 @@ class SoftmaxBackward0(Node):
 
 
 def softmax(input, dim=None, dtype=None, *, axis=None):
-    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype)
+    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype, "softmax")
     e = xp.exp(shifted)
     return _record_softmax(SoftmaxBackward0, input, e / e.sum(axis=d, keepdims=True), d)
 
@@ -77,6 +80,6 @@ class LogSoftmaxBackward0(Node):
 
 
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
-    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype)
+    shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype, "log_softmax")
     data = shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
     return _record_softmax(LogSoftmaxBackward0, input, data, d)
