@@ -55,8 +55,14 @@ endif
 		--ServerApp.default_url=/lab/tree/$(patsubst course/%,%,$(FIRST_ZH)),) \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Two passes: the library's tests (thousands of short ones, one process each) spread over the
+# cores by pytest-xdist; then the course's (notebooks, grading, Dask, the browser: marked slow,
+# notebooks or browser), in one process, as they already run their kernels and graders side by
+# side and their time limits assume no other test competes. Both run even if the first fails.
 test: $(VENV)/.test
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not slow and not notebooks and not browser"; lib=$$?; \
+	$(PY) -m pytest -m "slow or notebooks or browser" --durations=20; course=$$?; \
+	[ $$lib -eq 0 ] && [ $$course -eq 0 ]
 
 # A quick loop for development: library tests only, fewer hypothesis examples.
 test-quick: $(VENV)/.test
