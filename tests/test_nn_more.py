@@ -9,6 +9,7 @@ import pytest
 import torch
 from _oracle import (
     ANY,
+    DISTINCT,
     FLOAT_DTYPES,
     NO_KINK,
     SETTINGS,
@@ -45,9 +46,12 @@ FUNCTIONAL = [
     case(F + "softplus(x)", x=Const([-30.0, -5.0, 0.0, 19.0, 21.0, 100.0]), label="tails"),
     case(F + "gelu(x)", x=Const([-8.0, -3.0, 0.0, 3.0, 8.0]), label="tails"),
     case(F + "leaky_relu(x)", x=Const([-1.0, 0.0, 1.0]), kink=True, label="at the kink"),
-    *cases(F + "layer_norm(x, x.shape[-1:])", F + "layer_norm(x, x.shape[-2:])",
-           shapes=any_shape(min_dims=2), tol=30),  # the gradient is a small difference
-    case(F + "layer_norm(x, (3,), w, b)", x=ANY, w=ANY, b=ANY,
+    # layer_norm's gradient is a small difference, and it is ill-conditioned where a row's
+    # values nearly agree (1/sqrt(var + 1e-5)): DISTINCT keeps every row's variance away from 0,
+    # or float32's rounding, summed in another order by torch, fails any tolerance now and then
+    *cases(F + "layer_norm(x, x.shape[-1:])", F + "layer_norm(x, x.shape[-2:])", x=DISTINCT,
+           shapes=any_shape(min_dims=2), tol=30),
+    case(F + "layer_norm(x, (3,), w, b)", x=DISTINCT, w=ANY, b=ANY,
          shapes=fixed((2, 3), (3,), (3,)), tol=30),
     case(F + "binary_cross_entropy(p, y)", p=PROBS, y=TARGETS, shapes=same_shape(2)),
     case(F + "binary_cross_entropy(p, y, reduction='none')", p=PROBS, y=TARGETS,
