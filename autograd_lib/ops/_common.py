@@ -181,6 +181,12 @@ def _common_device(*xs):
     return backend.CPU
 
 
+def floating(data):
+    """An input's array as the op computes it: integers in the default dtype (float32 unless
+    ``set_default_dtype`` changed it), as PyTorch does for ``exp(int)``, ``int / int``."""
+    return data if data.dtype.kind == "f" else data.astype(_dtype.default_float.np)
+
+
 # ------------------------------------------------------------------------------------------
 # Helpers for backward formulas: each accepts an array or a Tensor.
 # ------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ gradient for each input is summed back to that input's shape (``sum_to``).
 
 import math
 
-from .. import _dtype
 from ..autograd.graph import Node, record
 from ..tensor import Tensor
 from ._common import (
@@ -24,6 +23,7 @@ from ._common import (
     _make,
     _state,
     cast,
+    floating,
     forward,
     log,
     operands,
@@ -236,8 +236,7 @@ def div(input, other, *, rounding_mode=None):
         return reciprocal(other) * input
     a, b, dev, promoted = operands(input, other)
     if a.dtype.kind != "f":  # integer / integer: true division gives the default dtype
-        a = a.astype(_dtype.default_float.np)
-        b = b.astype(_dtype.default_float.np) if hasattr(b, "astype") else b
+        a, b = floating(a), floating(b) if hasattr(b, "astype") else b
         promoted = True
     if isinstance(b, float) and b != 0.0 or isinstance(b, int) and b != 0:
         data = a / b  # a nonzero number: nothing to silence (the common ``x / n``)
@@ -277,7 +276,7 @@ class ReciprocalBackward0(Node):
 
 
 def reciprocal(input):
-    x = input._data if input.is_floating_point() else input._data.astype(_dtype.default_float.np)
+    x = floating(input._data)
     with quiet():
         data = 1 / x
     return record_unary(ReciprocalBackward0, input, data, save_output=True)

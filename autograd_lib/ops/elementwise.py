@@ -19,13 +19,17 @@ from .. import _dtype
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _dual, _state, as_tensor, forward, operands, quiet, record_unary, xp_of
-
-
-def _floating(data):
-    """Integer inputs compute in the default dtype (float32 unless ``set_default_dtype``
-    changed it), as in PyTorch (``exp(int) -> float``)."""
-    return data if data.dtype.kind == "f" else data.astype(_dtype.default_float.np)
+from ._common import (
+    _dual,
+    _state,
+    as_tensor,
+    floating,
+    forward,
+    operands,
+    quiet,
+    record_unary,
+    xp_of,
+)
 
 
 def _float_ufunc(ufunc_name, node_cls, save_input=False, save_output=False, silent=False):
@@ -36,7 +40,7 @@ def _float_ufunc(ufunc_name, node_cls, save_input=False, save_output=False, sile
     warning."""
 
     def op(input):
-        x = _floating(input._data)
+        x = floating(input._data)
         if silent:
             with quiet():
                 data = getattr(xp_of(x), ufunc_name)(x)
@@ -176,7 +180,7 @@ class SigmoidBackward0(Node):
 
 
 def sigmoid(input):
-    x = _floating(input._data)
+    x = floating(input._data)
     xp = xp_of(x)
     with quiet():  # exp(-x) overflows to inf for very negative x: 1 / inf = 0, as wanted
         data = 1 / (1 + xp.exp(-x))

@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
 from ..autograd.graph import Node, needs_grad, record
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
@@ -171,8 +170,7 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None):
         >>> autograd_lib.tensor([1000.0, 1000.0]).logsumexp(0)
         tensor(1000.6932)
     """
-    x = input._data if input._data.dtype.kind == "f" else input._data.astype(
-        _dtype.default_float.np)
+    x = either.floating(input._data)
     dim = dim if axis is None else axis
     if dim is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
