@@ -213,15 +213,22 @@ def _scatter_any(x, d, idx, value):
     return out
 
 
-def _scatter(input, dim, index, src, op):
-    """``scatter`` or ``scatter_add`` (``op``) of ``src`` (a tensor or a number) into a copy of
-    ``input``, recorded with ScatterBackward0/1 or ScatterAddBackward0."""
+def _scatter_args(input, dim, index, src, op):
+    """What every scatter checks first, in PyTorch's words: ``(x, d, idx)``, ``input``'s array,
+    ``dim`` as an axis, and the index as int64 within bounds; a tensor ``src`` of x's dtype."""
     x = input._data
     (d,) = normalize_dims(dim, x.ndim)
     idx = _index_of(index, input, op, "int32/int64")
     _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
     if isinstance(src, Tensor) and src._data.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    return x, d, idx
+
+
+def _scatter(input, dim, index, src, op):
+    """``scatter`` or ``scatter_add`` (``op``) of ``src`` (a tensor or a number) into a copy of
+    ``input``, recorded with ScatterBackward0/1 or ScatterAddBackward0."""
+    x, d, idx = _scatter_args(input, dim, index, src, op)
     out_data = x.copy()
     where = _positions(idx, d)
     if isinstance(src, Tensor):
@@ -428,12 +435,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCES:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
-    idx = _index_of(index, input, "scatter", "int32/int64")
-    _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
-    if src._data.dtype != x.dtype:
-        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    x, d, idx = _scatter_args(input, dim, index, src, "scatter")
     data = _reduced(x, d, idx, src._data, reduce, include_self)
     out = Tensor._make(data, False, None, input._dev)
     return record_op(ScatterReduceBackward0, (input, src), out, save=True, dim=d, index=idx,
@@ -470,13 +472,8 @@ def _scatter_with_reduce(input, dim, index, src, reduce):
     no derivative for it; ``scatter_reduce`` has one)."""
     if reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
-    x = input._data
-    (d,) = normalize_dims(dim, x.ndim)
-    idx = _index_of(index, input, "scatter", "int32/int64")
-    _check_bounds(idx, x.shape[d] if x.ndim else 1, d)
+    x, d, idx = _scatter_args(input, dim, index, src, "scatter")
     if isinstance(src, Tensor):
-        if src._data.dtype != x.dtype:
-            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         warnings.warn(
             "The reduce argument of autograd_lib.scatter with Tensor src is deprecated and will "
             "be removed in a future PyTorch release. Use autograd_lib.scatter_reduce instead "
