@@ -69,6 +69,7 @@ from .creation import (
     get_rng_state,
     initial_seed,
     linspace,
+    logspace,
     manual_seed,
     normal,
     ones,

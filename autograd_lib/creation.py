@@ -373,7 +373,39 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     dtype = _dtype.to_dtype(dtype) or _dtype.default_float
-    array = np.linspace(start, end, int(steps), dtype=np.float64).astype(dtype.np)
+    array = np.linspace(start, end, _steps(steps), dtype=np.float64).astype(dtype.np)
+    return _finish(array, None, device, requires_grad)
+
+
+
+def _steps(steps):
+    """``linspace``'s and ``logspace``'s number of steps, checked as PyTorch checks it."""
+    if int(steps) < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` numbers from ``base ** start`` to ``base ** end``, evenly spaced on a log scale
+    (``logspace(-3, 0, 4)``: 0.001, 0.01, 0.1, 1, handy for learning rates).
+
+    As PyTorch: the exponents are spaced in float64, from both ends toward the middle; an integer
+    ``dtype`` truncates ``start`` and ``end`` first (with more than one step), then the powers.
+    Floating results can differ from PyTorch's in the last bit (its CPU kernel uses a vectorized
+    ``pow``).
+    """
+    dtype = _dtype.to_dtype(dtype) or _dtype.default_float
+    n = _steps(steps)
+    if n == 1:
+        exponents = np.array([start], dtype=np.float64)
+    else:
+        if not dtype.is_floating_point:
+            start, end = int(start), int(end)
+        i = np.arange(n, dtype=np.float64)
+        step = (end - start) / (n - 1) if n > 1 else 0.0
+        exponents = np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
+    with np.errstate(all="ignore"):  # overflow gives inf, a negative base nan, as in PyTorch
+        array = np.power(float(base), exponents).astype(dtype.np)
     return _finish(array, None, device, requires_grad)
 
 

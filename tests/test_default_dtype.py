@@ -93,6 +93,7 @@ FOLLOW = [
     "m.empty(2, device=d).zero_()", "m.full((2,), 1.5, device=d)", "m.full((2,), 2, device=d)",
     "m.full((2,), True, device=d)", "m.arange(0, 1, 0.25, device=d)", "m.arange(3.0, device=d)",
     "m.arange(3, device=d)", "m.linspace(0, 1, 5, device=d)", "m.eye(2, device=d)",
+    "m.logspace(-3, 0, 4, device=d)", "m.logspace(0, 2, 3, base=2, device=d)",
     "m.tensor([1, 2], device=d) * 2.5", "m.tensor([1, 2], device=d) + 0.5",
     "m.tensor([1, 2], device=d) / 2", "m.tensor([1, 2], device=d) / m.tensor([2, 4], device=d)",
     "m.tensor([True, False], device=d) * 1.5", "m.tensor(3, device=d) * 0.5",
