@@ -325,14 +325,20 @@ class Function(metaclass=FunctionMeta):
         # manager costs 1.2 us, a third of a scalar op; W1b-fn in benchmarks/).
         previous, _state.enabled = _state.enabled, False
         try:
-            if cls.setup_context is Function.setup_context:
-                output = cls.forward(ctx, *args, **kwargs)
-            else:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
+            output = _forward(cls, ctx, args, kwargs)
         finally:
             _state.enabled = previous
         return _record_outputs(ctx, args, output)
+
+
+def _forward(cls, ctx, args, kwargs):
+    """The user's ``forward``, in either style: ``forward(ctx, *args)``, or ``forward(*args)``
+    then ``setup_context(ctx, args, output)``."""
+    if cls.setup_context is Function.setup_context:
+        return cls.forward(ctx, *args, **kwargs)
+    output = cls.forward(*args, **kwargs)
+    cls.setup_context(ctx, args, output)
+    return output
 
 
 def _apply_forward_mode(cls, ctx, args, kwargs):
@@ -345,11 +351,7 @@ def _apply_forward_mode(cls, ctx, args, kwargs):
     previous, _state.enabled = _state.enabled, False
     _dual.active = False
     try:
-        if cls.setup_context is Function.setup_context:
-            output = cls.forward(ctx, *args, **kwargs)
-        else:
-            output = cls.forward(*args, **kwargs)
-            cls.setup_context(ctx, args, output)
+        output = _forward(cls, ctx, args, kwargs)
         _state.enabled = previous
         outputs = _record_outputs(ctx, args, output)
         if not has_tangent:
