@@ -106,7 +106,10 @@ def load(f, map_location=None, *, weights_only=None):
     ``"cuda:0"``, a ``device``). ``weights_only`` is accepted for PyTorch's sake: True (the
     default) or False give the same result, since the file can only hold data.
 
+    >>> model = nn.Linear(2, 1)
+    >>> autograd_lib.save(model.state_dict(), "model.pt")
     >>> model.load_state_dict(autograd_lib.load("model.pt", map_location="cpu"))
+    <All keys matched successfully>
     """
     if isinstance(f, (str, os.PathLike)):
         f = os.fspath(f)

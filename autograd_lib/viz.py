@@ -10,8 +10,15 @@ back to its leaves gives the whole graph::
     >>> from autograd_lib import viz
     >>> x = torch.tensor(2.0, requires_grad=True)
     >>> y = x**2 + 3 * x + 1
-    >>> viz.draw(y, names={"x": x, "y": y})        # a notebook cell shows the picture
-    >>> print(viz.draw(y, names={"x": x, "y": y}))  # the same graph as text
+    >>> graph = viz.draw(y, names={"x": x, "y": y})  # a cell that ends with graph draws it
+    >>> print(graph)                                  # the same graph as text
+    computation graph: 6 nodes, inputs first ('<-' = inputs)
+    n0   leaf    x | scalar float32 | value = 2.0
+    n1   op      PowBackward0 <- n0
+    n2   op      MulBackward0 <- n0
+    n3   op      AddBackward0 <- n1, n2
+    n4   op      AddBackward0 <- n3
+    n5   output  y | scalar float32 | value = 11.0 <- n4
 
 The picture is drawn in the *forward* direction: arrows carry data from the leaves (top)
 to the output (bottom); ``backward()`` sends gradients the other way. Leaves are rounded

@@ -17,7 +17,7 @@ class LayerNorm(Module):
     ``elementwise_affine`` there are neither.
 
     >>> nn.LayerNorm(3)(autograd_lib.tensor([[1.0, 2.0, 3.0]]))
-    tensor([[-1.2247,  0.0000,  1.2247]], grad_fn=<AddBackward0>)
+    tensor([[-1.2247,  0.0000,  1.2247]], grad_fn=<NativeLayerNormBackward0>)
     """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,

@@ -73,9 +73,11 @@ class DataLoader:
     The data are loaded in the main process only: ``num_workers`` must be 0 (autograd_lib has
     no worker processes, no ``sampler``/``batch_sampler`` and no ``pin_memory``).
 
+    >>> from autograd_lib.utils.data import TensorDataset
+    >>> X, y = autograd_lib.arange(6.0).view(3, 2), autograd_lib.tensor([0.0, 1.0, 2.0])
     >>> loader = DataLoader(TensorDataset(X, y), batch_size=2, shuffle=True)
-    >>> for xb, yb in loader:
-    ...     loss = loss_fn(model(xb), yb)
+    >>> [len(xb) for xb, yb in loader], len(loader)  # 3 samples: a batch of 2, then of 1
+    ([2, 1], 2)
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, num_workers=0, collate_fn=None,

@@ -77,8 +77,11 @@ def random_split(dataset, lengths, generator=None):
     each size is ``floor(fraction * len(dataset))`` and what is left over goes one by one to the
     first subsets. ``generator`` (an ``autograd_lib.Generator``) makes the split reproducible.
 
+    >>> dataset = TensorDataset(autograd_lib.arange(10.0))
     >>> g = autograd_lib.Generator().manual_seed(0)
     >>> train, val = random_split(dataset, [0.8, 0.2], generator=g)
+    >>> len(train), len(val)
+    (8, 2)
     """
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
