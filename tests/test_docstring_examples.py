@@ -1,4 +1,5 @@
-"""The ``>>>`` examples in the library's docstrings run and print what they show.
+"""The ``>>>`` examples in the docstrings of the library (and of the course code that has
+some) run and print what they show.
 
 Students read ``autograd_lib`` after lesson 9, and its docstrings teach by example, as PyTorch's
 do; an example that no longer prints what it shows teaches something false. Each module's
@@ -18,7 +19,8 @@ import pytest
 import autograd_lib
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(autograd_lib.__path__, "autograd_lib."))
-MODULES = ["autograd_lib", *MODULES, "autograd_course.lab_language"]
+MODULES = ["autograd_lib", *MODULES] + [f"autograd_course.{name}" for name in (
+    "cluster", "gradebooks", "grading_preload", "lab_language", "spies")]
 
 
 def namespace():
