@@ -122,3 +122,14 @@ def pytest_runtest_call(item):
         return (yield)
     finally:
         test._hypothesis_internal_use_settings = own
+
+
+@pytest.fixture(scope="session")
+def course_graders(tmp_path_factory):
+    """The session's scratch courses where nbgrader grades the lessons (test_course.Graders),
+    one per lesson, shared by tests/test_course.py and tests/test_wrong_answers.py: a lesson's
+    assignment is generated, and its references computed, once per session. (Here, not in
+    either module: a session fixture imported into another module would run twice.)"""
+    from test_course import Graders
+
+    return Graders(tmp_path_factory.mktemp("graders"))

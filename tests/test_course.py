@@ -107,10 +107,15 @@ def _nbval(notebook, mode):
 
 
 class Grader:
-    """A scratch copy of the repository (config and solutions/) where nbgrader runs."""
+    """A scratch copy of the repository (config and solutions/) where nbgrader runs.
 
-    def __init__(self, root):
+    ``judge_cache``: where the judge keeps the references (what the probes return on the
+    solution, computed with the preflight "the solution gets full marks" check); by default
+    ``.judge-cache`` in this copy."""
+
+    def __init__(self, root, judge_cache=None):
         self.root = root
+        self.judge_cache = judge_cache
         root.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
         shutil.copytree(SOLUTIONS, root / "solutions")
@@ -143,8 +148,10 @@ class Grader:
     def autograde(self, lesson, students, *extra):
         """``nbgrader autograde`` the submissions of the students matching the glob."""
         self.generate(lesson)  # the gradebook learns the lesson's test cells from it
+        cache = [f"--JudgeExecute.cache_dir={self.judge_cache}"] if self.judge_cache else []
         with self._lock:
-            self.nbgrader("autograde", lesson, "--force", f"--student={students}", *extra)
+            self.nbgrader("autograde", lesson, "--force", f"--student={students}", *cache,
+                          *extra)
 
     def scores(self, lesson, student):
         """(score, max score, {test cell: (score, max score)}) from the gradebook."""
@@ -204,22 +211,35 @@ def _hang(grader, lesson):
 # -- running the jobs ---------------------------------------------------------------------------
 
 
-class Jobs:
-    """Slow subprocess jobs, keyed by (kind, lesson), started early and run in a thread pool."""
+class Graders:
+    """The session's scratch courses, one per lesson (``course_graders`` in conftest.py): the
+    grading here and the wrong answers' (tests/test_wrong_answers.py) share a lesson's, so its
+    assignment is generated once and its references are computed once."""
 
     def __init__(self, scratch):
-        workers = int(os.environ.get("COURSE_TEST_JOBS", 0)) or min(8, max(2, os.cpu_count() or 2))
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="course-test")
         self.scratch = scratch
-        self.futures = {}
         self.graders = {}
         self.lock = threading.Lock()
 
-    def grader(self, name):
+    def get(self, name, judge_cache=None):
         with self.lock:
             if name not in self.graders:
-                self.graders[name] = Grader(self.scratch / name)
+                self.graders[name] = Grader(self.scratch / name, judge_cache)
             return self.graders[name]
+
+
+class Jobs:
+    """Slow subprocess jobs, keyed by (kind, lesson), started early and run in a thread pool."""
+
+    def __init__(self, graders):
+        workers = int(os.environ.get("COURSE_TEST_JOBS", 0)) or min(8, max(2, os.cpu_count() or 2))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="course-test")
+        self.graders = graders
+        self.futures = {}
+        self.lock = threading.Lock()
+
+    def grader(self, name, judge_cache=None):
+        return self.graders.get(name, judge_cache)
 
     def _work(self, kind, lesson):
         if kind == "strict":
@@ -232,7 +252,9 @@ class Jobs:
         if kind == "grade":
             return _grade(self.grader(lesson), lesson)
         if kind == "hang":  # its own repository: it must not wait for, or disturb, the others
-            return _hang(self.grader(f"{lesson}-hang"), lesson)
+            # (the lesson's references it reads from the lesson's repository: computed once)
+            cache = self.grader(lesson).root / ".judge-cache"
+            return _hang(self.grader(f"{lesson}-hang", judge_cache=cache), lesson)
         raise ValueError(kind)
 
     def start(self, kind, lesson):
@@ -257,12 +279,12 @@ _KIND = {
 
 
 @pytest.fixture(scope="session")
-def jobs(request, tmp_path_factory):
+def jobs(request, course_graders):
     """Start the jobs of all the selected tests of this file, in the order they will run."""
     # On a fresh machine Matplotlib's first import writes "Matplotlib is building the font
     # cache" to stderr: a cell output that nbval would report as a difference. Build it first.
     _run(["-c", "import matplotlib.pyplot"], cwd=ROOT, timeout=300)
-    runner = Jobs(tmp_path_factory.mktemp("course"))
+    runner = Jobs(course_graders)
     for item in request.session.items:
         kind = _KIND.get(getattr(item, "originalname", None))
         if kind and item.module.__name__ == __name__:

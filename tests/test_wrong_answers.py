@@ -38,7 +38,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from test_course import LESSONS as ALL_LESSONS  # noqa: E402
-from test_course import SOLUTIONS, Grader, _env, _read  # noqa: E402
+from test_course import SOLUTIONS, _env, _read  # noqa: E402
 
 # The English lessons. A Chinese edition (``<lesson>.zh-CN``) has the same code cells as its
 # English lesson apart from strings and comments (tests/test_i18n.py) and is graded by the same
@@ -119,9 +119,8 @@ def _error(cell):
     return None
 
 
-def _grade_alone(root, lesson, wrongs):
+def _grade_alone(grader, lesson, wrongs):
     """{student: (wrong, scores)}: each wrong answer graded alone in a copy of the solution."""
-    grader = Grader(root)
     solution = _read(SOLUTIONS / lesson / f"{lesson}.ipynb")
     students = {}
     for k, wrong in enumerate(wrongs):
@@ -132,19 +131,22 @@ def _grade_alone(root, lesson, wrongs):
     return {s: (w, grader.scores(lesson, s)) for s, w in students.items()}
 
 
-@pytest.fixture(scope="module")
-def graded(request, tmp_path_factory):
-    """lesson -> its graded wrong answers. The selected lessons are graded two at a time, all
-    started at the first request (nbgrader grades one submission after another)."""
+@pytest.fixture(scope="module", autouse=True)
+def graded(request, course_graders):
+    """lesson -> its graded wrong answers. The selected lessons are graded two at a time, the
+    most wrong answers first (nbgrader grades one submission after another), all started when
+    this module starts: while the visible tests run their notebooks, one kernel at a time. Each
+    lesson is graded in the session's scratch course of that lesson (conftest.course_graders,
+    where tests/test_course.py grades it too: generated once, its references computed once)."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wrong-answers")
     futures = {}
     selected = {item.callspec.params["lesson"] for item in request.session.items
                 if getattr(item, "originalname", None) == "test_judge_scores_wrong_answers_zero"}
-    for lesson in sorted(selected):
-        wrongs = _wrong_answers(lesson)
-        if wrongs:
-            root = tmp_path_factory.mktemp(f"wrong-{lesson}")
-            futures[lesson] = pool.submit(_grade_alone, root, lesson, wrongs)
+    wrongs = {lesson: _wrong_answers(lesson) for lesson in sorted(selected)}
+    for lesson in sorted(selected, key=lambda lesson: -len(wrongs[lesson] or [])):
+        if wrongs[lesson]:
+            futures[lesson] = pool.submit(_grade_alone, course_graders.get(lesson), lesson,
+                                          wrongs[lesson])
     yield lambda lesson: futures[lesson].result()
     pool.shutdown(wait=True, cancel_futures=True)
 
