@@ -622,14 +622,40 @@ def lesson():
     return Lesson(_read(SOURCE))
 
 
+# The session's template, made once: tests/test_grading_dask.py imports the fixture, and a
+# session fixture imported into another module would otherwise run again there.
+_TEMPLATE = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory):
-    """A course with LESSON generated: nbgrader_config.py, solutions/LESSON, course/, gradebook."""
-    root = tmp_path_factory.mktemp("course-template")
-    shutil.copy2(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
-    _nbgrader(root, "generate_assignment", LESSON, "--force")
-    return root
+    """A course with LESSON generated: nbgrader_config.py, solutions/LESSON, course/, gradebook;
+    and, where there is a sandbox, LESSON's references in .judge-cache/ (what the probes return
+    on the solution), computed once here by the grader's preflight (the solution graded twice,
+    full marks both times) instead of once in every course copy. The runs that test the
+    preflight itself, or grading without a sandbox, remove them from their copy (_uncached)."""
+    with _TEMPLATE_LOCK:
+        if "root" not in _TEMPLATE:
+            root = tmp_path_factory.mktemp("course-template")
+            shutil.copy2(ROOT / "nbgrader_config.py", root)
+            shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
+            _nbgrader(root, "generate_assignment", LESSON, "--force")
+            if SANDBOX:
+                result = _run(["-c", "import sys; from autograd_course.grading import Course, "
+                               "preflight_judge; preflight_judge(Course(), sys.argv[1], "
+                               "sys.argv[2:])", LESSON, f"--Execute.timeout={TIMEOUT}",
+                               f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}"], root)
+                if result.returncode != 0:  # each run computes them, and says what fails
+                    shutil.rmtree(root / ".judge-cache", ignore_errors=True)
+            _TEMPLATE["root"] = root
+        return _TEMPLATE["root"]
+
+
+def _uncached(c):
+    """The course copy c without the template's references: its grader computes them itself."""
+    shutil.rmtree(c.root / ".judge-cache", ignore_errors=True)
+    return c
 
 
 # -- the big runs, started together (they take most of this file's time) ---------------------
@@ -687,8 +713,8 @@ class Runs:
 
     def _unsandboxed(self):
         """No sandbox possible (bwrap, setpriv missing): refused; allowed with the env var."""
-        c = Class(self.template, self.scratch / "unsandboxed", self.lesson,
-                  students={"correct", "attacks"})
+        c = _uncached(Class(self.template, self.scratch / "unsandboxed", self.lesson,
+                            students={"correct", "attacks"}))
         missing = ["--Sandbox.bwrap=/nonexistent/bwrap", "--Sandbox.setpriv=/nonexistent/setpriv"]
         c.refused = _nbgrader(c.root, "autograde", LESSON, "--force",
                               f"--Execute.timeout={TIMEOUT}", *missing, check=False)
@@ -759,8 +785,8 @@ class Runs:
         """The grader imports autograd_lib and autograd_course from another checkout of the
         course (on PYTHONPATH, as an install from another folder): the kernels import that same
         library, and cannot read that checkout's solutions either."""
-        c = Class(self.template, self.scratch / "other", self.lesson,
-                  students={"correct", "untouched", "attacks"})
+        c = _uncached(Class(self.template, self.scratch / "other", self.lesson,
+                            students={"correct", "untouched", "attacks"}))
         other = self.scratch / "other-checkout"
         for name in ("autograd_lib", "autograd_course"):
             shutil.copytree(ROOT / name, other / name,
@@ -775,8 +801,8 @@ class Runs:
     def _broken_library(self):
         """The kernels cannot import autograd_lib (here: a kernelspec that blocks it):
         preflight refuses to grade instead of giving everyone zero."""
-        c = Class(self.template, self.scratch / "broken", self.lesson,
-                  students={"correct", "untouched"})
+        c = _uncached(Class(self.template, self.scratch / "broken", self.lesson,
+                            students={"correct", "untouched"}))
         spec = self.scratch / "broken-kernels" / "kernels" / "python3"
         spec.mkdir(parents=True)
         (spec / "kernel.json").write_text(json.dumps({
@@ -846,9 +872,28 @@ _NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "stuc
                   "other_checkout", "broken_library"}
 
 
+_SESSION_RUNS = []  # the runs fixture's Runs, for session_run
+
+
+def session_run(name):
+    """The course copy of this session's run `name` (once it is done), if the `runs` fixture
+    started it and it went through; else None. tests/test_grading_dask.py compares its scores
+    with the plain run's instead of grading the same submissions by plain nbgrader again."""
+    for r in _SESSION_RUNS:
+        with r.lock:
+            future = r.futures.get(name)
+        if future is not None:
+            try:
+                return future.result()
+            except Exception:  # reported by this module's tests
+                return None
+    return None
+
+
 @pytest.fixture(scope="session")
 def runs(request, template, lesson, tmp_path_factory):
     r = Runs(template, tmp_path_factory.mktemp("grading"), lesson)
+    _SESSION_RUNS.append(r)
     for item in request.session.items:
         if item.module.__name__ != __name__:
             continue
