@@ -377,7 +377,6 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(array, None, device, requires_grad)
 
 
-
 def _steps(steps):
     """``linspace``'s and ``logspace``'s number of steps, checked as PyTorch checks it."""
     if int(steps) < 0:
@@ -396,15 +395,15 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     """
     dtype = _dtype.to_dtype(dtype) or _dtype.default_float
     n = _steps(steps)
-    if n == 1:
-        exponents = np.array([start], dtype=np.float64)
+    if n <= 1:
+        exponents = np.full(n, start, dtype=np.float64)  # no number, or base ** start alone
     else:
         if not dtype.is_floating_point:
             start, end = int(start), int(end)
         i = np.arange(n, dtype=np.float64)
-        step = (end - start) / (n - 1) if n > 1 else 0.0
+        step = (end - start) / (n - 1)
         exponents = np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
-    with np.errstate(all="ignore"):  # overflow gives inf, a negative base nan, as in PyTorch
+    with np.errstate(all="ignore"):  # overflow gives inf; a negative base to a fraction, nan
         array = np.power(float(base), exponents).astype(dtype.np)
     return _finish(array, None, device, requires_grad)
 

@@ -47,7 +47,7 @@ from ..creation import zeros
 from ..grad_mode import _dual, _state
 from ..tensor import Tensor
 from .forward_ad import set_tangent, tangent_of
-from .graph import Node, _producer, record
+from .graph import Node, record
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -120,16 +120,15 @@ class BackwardCFunction(FunctionCtx, Node):
     def __init__(self, args):
         """One edge per tensor argument of ``forward``, and what ``_check`` needs to know of
         every argument (one loop: a comprehension is a function call in Python 3.11)."""
-        edges = []
+        tensors = []
         inputs = []
         for a in args:
             if isinstance(a, Tensor):
-                edges.append(_producer(a))
+                tensors.append(a)
                 inputs.append((a._data.shape, a._data.dtype))
             else:
                 inputs.append(None)
-        Node.__init__(self)
-        self._next = tuple(edges)
+        Node.__init__(self, *tensors)
         self._inputs = inputs
         self._outputs = ()
         self._to_save = ()
