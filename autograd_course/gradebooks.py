@@ -8,7 +8,9 @@ nbgrader reaches either through SQLAlchemy; ``autograd-course grade`` needs thre
 * to tell "the database is gone" (a server stopped, a network cut) from a submission nbgrader
   could not save, so that grading stops at once with a clear error;
 * the students created before their grades are merged, safely when two graders create the same
-  student at once (nbgrader's own ``update_or_create_student`` would fail on one of them).
+  student at once (nbgrader's own ``update_or_create_student`` would fail on one of them);
+* a student's grades saved in one transaction (``copy_submission``): nbgrader's autograde
+  commits cell by cell, so a database that stops midway would keep half a submission.
 
 >>> shown("postgresql+psycopg://grader:secret@db.example.org:5432/course")
 'postgresql+psycopg://grader:***@db.example.org:5432/course'
@@ -107,3 +109,58 @@ def create_students(gradebook, students, attempts=5):
                 if attempt == attempts - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+
+
+def copy_submission(source_url, db_url, course_id, lesson, student):
+    """Copy what autograde wrote for student's submission of lesson in the gradebook at
+    source_url (a scratch one) into the one at db_url, in one transaction: all of it or nothing.
+
+    Copied: the submission's timestamp, each notebook's late penalty, each cell's automatic score
+    and comment. A grader's manual scores in db_url stay, and a cell with one still needs
+    manual grading, as nbgrader's ``SaveAutoGrades`` decides."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(source_url, course_id=course_id) as source:
+        graded = source.find_submission(lesson, student)
+        timestamp = graded.timestamp
+        notebooks = {nb.name: (nb.late_submission_penalty,
+                               {g.name: g.auto_score for g in nb.grades},
+                               {c.name: c.auto_comment for c in nb.comments})
+                     for nb in graded.notebooks}
+    with Gradebook(db_url, course_id=course_id) as gb:
+        try:
+            submission = gb.find_submission(lesson, student)
+        except MissingEntry:
+            submission = _new_submission(gb, lesson, student)
+        submission.timestamp = timestamp
+        for nb in submission.notebooks:
+            nb.late_submission_penalty, scores, comments = notebooks[nb.name]
+            for grade in nb.grades:
+                grade.auto_score = scores[grade.name]
+                grade.needs_manual_grade = (grade.manual_score is not None
+                                            or grade.auto_score is None)
+            for comment in nb.comments:
+                comment.auto_comment = comments[comment.name]
+        gb.db.commit()
+
+
+def _new_submission(gb, lesson, student):
+    """A new submission with an empty grade and comment per cell, as nbgrader's
+    ``Gradebook.add_submission`` makes it, but not committed."""
+    from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
+
+    assignment, student = gb.find_assignment(lesson), gb.find_student(student)
+    with gb.db.no_autoflush:  # nothing is written before the submission is whole
+        submission = SubmittedAssignment(assignment=assignment, student=student)
+        for notebook in assignment.notebooks:
+            nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+            for cell in notebook.grade_cells:
+                Grade(cell_id=cell.id, notebook=nb)
+            for cell in notebook.solution_cells:
+                Comment(cell_id=cell.id, notebook=nb)
+            for cell in notebook.task_cells:
+                Comment(cell_id=cell.id, notebook=nb)
+                Grade(cell_id=cell.id, notebook=nb)
+        gb.db.add(submission)
+    gb.db.flush()  # the cells' names are read through their ids
+    return submission

@@ -20,8 +20,11 @@ How it runs (docs/instructor.md says more):
    notebooks go back to the client; a worker never writes to the gradebook.
 3. The client alone writes the gradebook, as results come in: it runs nbgrader's
    ``autograde`` once more over the graded notebooks, with nbgrader's own preprocessors that
-   save the grades (``SaveAutoGrades``, ``AssignLatePenalties`` ...) but no execution, so the
-   gradebook and ``autograded/`` end up as a plain ``nbgrader autograde`` leaves them.
+   save the grades (``SaveAutoGrades``, ``AssignLatePenalties`` ...) but no execution, into a
+   scratch gradebook; then it copies each student's grades into the real one in one
+   transaction, and their notebooks into ``autograded/``. So the gradebook and
+   ``autograded/`` end up as a plain ``nbgrader autograde`` leaves them, and a database that
+   stops midway keeps whole submissions only (nbgrader alone commits cell by cell).
    A worker lost midway has its tasks run again elsewhere; each result is saved once.
 4. A submission already graded (in ``autograded/`` and the gradebook, and not handed in again
    since) is skipped, as nbgrader skips it without ``--force``: a run stopped midway (Ctrl-C,
@@ -54,6 +57,7 @@ from autograd_course import cluster
 from autograd_course.gradebooks import (
     GradebookUnreachable,
     check_reachable,
+    copy_submission,
     create_students,
     shown,
     snapshot,
@@ -608,12 +612,15 @@ def _name_of(step):
     return step.rsplit(".", 1)[-1] if isinstance(step, str) else step.__name__
 
 
-def merge_results(course, lesson, results, log):
-    """Save the grades of the executed notebooks in results/<student>/<lesson>/ into the
-    course's gradebook and autograded/, with nbgrader's own autograde minus the execution.
-    Returns the students merged; nbgrader's log goes to log (a file object)."""
-    results = pathlib.Path(results).resolve()
-    students = sorted(p.parent.name for p in results.glob(f"*/{lesson}") if p.is_dir())
+def merge_results(course, lesson, folder, scratch_db, log):
+    """Run nbgrader's own autograde, minus the execution, over the executed notebooks in
+    folder/submitted/<student>/<lesson>/: it saves their grades into the scratch gradebook
+    scratch_db (a SQLite file) and writes the notebooks into folder/autograded/. Returns the
+    students it graded; nbgrader's log goes to log (a file object). The course's gradebook is
+    not touched: copy_submission copies a student's grades into it in one transaction."""
+    folder = pathlib.Path(folder).resolve()
+    submitted, autograded = folder / "submitted", folder / "autograded"
+    students = sorted(p.parent.name for p in submitted.glob(f"*/{lesson}") if p.is_dir())
     if not students:
         return []
     from nbgrader.converters import Autograde
@@ -622,7 +629,9 @@ def merge_results(course, lesson, results, log):
     from traitlets.config import Config
 
     config = Config(course.config)
-    config.CourseDirectory.submitted_directory = str(results)
+    config.CourseDirectory.submitted_directory = str(submitted)
+    config.CourseDirectory.autograded_directory = str(autograded)
+    config.CourseDirectory.db_url = f"sqlite:///{scratch_db}"
     config.CourseDirectory.assignment_id = lesson
     config.CourseDirectory.student_id = "*"
     config.Autograde.sanitize_preprocessors = []  # the notebooks are graded already
@@ -641,20 +650,18 @@ def merge_results(course, lesson, results, log):
         warnings.simplefilter("ignore")  # SQLAlchemy's noise, as in every nbgrader autograde
         coursedir = CourseDirectory(config=config, log=logger)
         converter = Autograde(coursedir=coursedir, config=config, log=logger)
-        started = time.time() - 1
         try:
             converter.start()
         except NbGraderException as e:
             log.write(f"merge: {e}\n")
-    # Merged: those whose notebooks nbgrader wrote into autograded/ just now (it removes the
-    # notebooks of a student it fails on).
-    merged = []
+    # Graded: those whose notebooks nbgrader wrote (it removes the notebooks of a student it
+    # fails on).
+    graded = []
     for student in students:
-        graded = course.folder("autograded") / student / lesson
-        notebooks = [graded / p.name for p in (results / student / lesson).glob("*.ipynb")]
-        if notebooks and all(p.exists() and p.stat().st_mtime >= started for p in notebooks):
-            merged.append(student)
-    return merged
+        names = [p.name for p in (submitted / student / lesson).glob("*.ipynb")]
+        if names and all((autograded / student / lesson / n).is_file() for n in names):
+            graded.append(student)
+    return graded
 
 
 # -- the command ------------------------------------------------------------------------------
@@ -851,6 +858,8 @@ def cmd_grade(args):
     work = pathlib.Path(tempfile.mkdtemp(prefix="agc-run-"))
     template = work / "gradebook-template.db"
     snapshot_gradebook(course, lesson, template)
+    scratch_db = work / "gradebook-scratch.db"  # merge_results grades into it
+    shutil.copyfile(template, scratch_db)
     spec = {"root": str(course.root), "lesson": lesson, "extra": extra,
             "student_timeout": student_timeout, "code": code_version(),
             "lesson_version": lesson_version(course, lesson)}
@@ -884,11 +893,12 @@ def cmd_grade(args):
                     if len(batch) >= every or len(results) + len(batch) == len(todo) or \
                             time.monotonic() - last > SAVE_AFTER:
                         results += _save(course, lesson, batch, work / f"batch-{len(results)}",
-                                         log_dir, merge_log)
+                                         scratch_db, log_dir, merge_log)
                         batch, last = [], time.monotonic()
             except KeyboardInterrupt:
                 interrupted = True
-                results += _save(course, lesson, batch, work / "last", log_dir, merge_log)
+                results += _save(course, lesson, batch, work / "last", scratch_db, log_dir,
+                                 merge_log)
                 print("\nInterrupted: what is graded is saved; run the same command again to "
                       "grade the rest.", file=sys.stderr)
             except GradebookUnreachable as e:
@@ -931,18 +941,18 @@ def _received(student, value):
     return Result.from_json(value["result"]), value["notebooks"], value["log"]
 
 
-def _save(course, lesson, batch, folder, log_dir, merge_log):
+def _save(course, lesson, batch, folder, scratch_db, log_dir, merge_log):
     """Save a batch of results: each log in grading-logs/<lesson>/, the graded notebooks into
-    the gradebook and autograded/ (one nbgrader run for the batch); a line per student saved in
-    grading-logs/<lesson>/saved.log. Returns the batch's Results; raises GradebookUnreachable
-    if the database is gone (what was saved before stays)."""
+    the gradebook and autograded/, a student at a time, each in one transaction; a line per
+    student saved in grading-logs/<lesson>/saved.log. Returns the batch's Results; raises
+    GradebookUnreachable if the database is gone (what was saved before stays, whole)."""
     results = []
     for r, notebooks, log in batch:
         kept = log_dir / f"{_SAFE.sub('_', r.student)}.log"
         kept.write_text(log, encoding="utf-8")
         r.log = str(kept)
         if r.status == "graded":
-            dest = folder / r.student / lesson
+            dest = folder / "submitted" / r.student / lesson
             dest.mkdir(parents=True)
             for name, data in notebooks.items():
                 (dest / name).write_bytes(data)
@@ -953,19 +963,14 @@ def _save(course, lesson, batch, folder, log_dir, merge_log):
     graded = [r for r in results if r.status == "graded"]
     if not graded:
         return results
-    with _logged_into(merge_log, "tornado.application"):
-        merged = _merge_batch(course, lesson, graded, folder, merge_log)
+    with _logged_into(merge_log, "tornado.application"), \
+            open(log_dir / "saved.log", "a", encoding="utf-8") as saved:
+        merged = _merge_batch(course, lesson, graded, folder, scratch_db, merge_log, saved)
     shutil.rmtree(folder, ignore_errors=True)
-    with open(log_dir / "saved.log", "a", encoding="utf-8") as saved:
-        for r in graded:
-            if r.student in merged:
-                saved.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {r.student}\n")
-    not_saved = [r for r in graded if r.student not in merged]
-    if not_saved:
-        check_reachable(course.db_url)
-    for r in not_saved:
-        r.status = "failed"
-        r.problems.append(f"not saved into the gradebook (see {log_dir}/merge.log)")
+    for r in graded:
+        if r.student not in merged:
+            r.status = "failed"
+            r.problems.append(f"not saved into the gradebook (see {log_dir}/merge.log)")
     return results
 
 
@@ -986,18 +991,33 @@ def _logged_into(file, name):
         logger.handlers, logger.propagate = kept
 
 
-def _merge_batch(course, lesson, graded, folder, merge_log):
-    """The students of graded whose grades merge_results saved into the gradebook."""
+def _merge_batch(course, lesson, graded, folder, scratch_db, merge_log, saved):
+    """The students of graded saved into the gradebook and autograded/: nbgrader grades the
+    batch into the scratch gradebook (merge_results), then each student's grades are copied
+    into the real one in a transaction of its own (copy_submission) and their notebooks moved
+    into autograded/. A database gone midway leaves whole submissions only."""
     try:
         with course.gradebook() as gb:
             create_students(gb, [r.student for r in graded])
     except Exception:
         check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
-    try:
-        return set(merge_results(course, lesson, folder, merge_log))
-    except Exception:
-        check_reachable(course.db_url)
-        raise
+    done = set()
+    for student in merge_results(course, lesson, folder, scratch_db, merge_log):
+        try:
+            copy_submission(f"sqlite:///{scratch_db}", course.db_url,
+                            course.coursedir.course_id, lesson, student)
+        except Exception as e:
+            check_reachable(course.db_url)
+            merge_log.write(f"merge: {student}: {type(e).__name__}: {e}\n")
+            continue
+        dest = course.folder("autograded") / student / lesson
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(folder / "autograded" / student / lesson, dest)
+        saved.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {student}\n")
+        saved.flush()
+        done.add(student)
+    return done
 
 
 def _display(path):
