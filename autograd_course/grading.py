@@ -1002,22 +1002,40 @@ def _merge_batch(course, lesson, graded, folder, scratch_db, merge_log, saved):
     except Exception:
         check_reachable(course.db_url)  # the database gone: say so; else nbgrader will
     done = set()
-    for student in merge_results(course, lesson, folder, scratch_db, merge_log):
-        try:
-            copy_submission(f"sqlite:///{scratch_db}", course.db_url,
-                            course.coursedir.course_id, lesson, student)
-        except Exception as e:
-            check_reachable(course.db_url)
-            merge_log.write(f"merge: {student}: {type(e).__name__}: {e}\n")
-            continue
-        dest = course.folder("autograded") / student / lesson
-        shutil.rmtree(dest, ignore_errors=True)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(folder / "autograded" / student / lesson, dest)
-        saved.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {student}\n")
-        saved.flush()
-        done.add(student)
+    merged = merge_results(course, lesson, folder, scratch_db, merge_log)
+    if not merged:
+        return done
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{scratch_db}", course_id=course.coursedir.course_id) as source, \
+            _opened(course) as gb:
+        for student in merged:
+            try:
+                copy_submission(source, gb, lesson, student)
+            except Exception as e:
+                check_reachable(course.db_url)
+                merge_log.write(f"merge: {student}: {type(e).__name__}: {e}\n")
+                continue
+            dest = course.folder("autograded") / student / lesson
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(folder / "autograded" / student / lesson, dest)
+            saved.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {student}\n")
+            saved.flush()
+            done.add(student)
     return done
+
+
+@contextlib.contextmanager
+def _opened(course):
+    """The course's gradebook, open; GradebookUnreachable if its database is gone."""
+    try:
+        gb = course.gradebook()
+    except Exception:
+        check_reachable(course.db_url)
+        raise
+    with gb:
+        yield gb
 
 
 def _display(path):

@@ -10,9 +10,17 @@ import warnings
 
 import pytest
 
-from autograd_course.gradebooks import copy_submission
+from autograd_course.gradebooks import copy_submission as _copy_submission
 
 CELLS = ["g1", "g2", "g3"]
+
+
+def copy_submission(source_url, dest_url, lesson, student):
+    """autograd_course.gradebooks.copy_submission, between the gradebooks at two URLs."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(source_url) as source, Gradebook(dest_url) as gb:
+        _copy_submission(source, gb, lesson, student)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +84,7 @@ def _grades(url):
 
 def test_a_new_submission_is_copied_whole(gradebooks):
     source, dest = _graded(gradebooks[0]), gradebooks[1]
-    copy_submission(source, dest, "default_course", "a", "s")
+    copy_submission(source, dest, "a", "s")
     assert _grades(dest) == {"g1": (2, None, False), "g2": (1, None, False),
                              "g3": (0, None, False)}
     from nbgrader.api import Gradebook
@@ -97,7 +105,7 @@ def test_a_manual_score_stays_and_still_needs_grading(gradebooks):
         grade = gb.find_grade("g2", "n", "a", "s")
         grade.manual_score = 2
         gb.db.commit()
-    copy_submission(source, dest, "default_course", "a", "s")
+    copy_submission(source, dest, "a", "s")
     assert _grades(dest) == {"g1": (2, None, False), "g2": (1, 2, True), "g3": (0, None, False)}
 
 
@@ -106,7 +114,7 @@ def test_a_database_failing_midway_keeps_nothing_of_the_submission(gradebooks, t
                                                                    existing):
     source, dest = _graded(gradebooks[0]), gradebooks[1]
     if existing:
-        copy_submission(source, dest, "default_course", "a", "s")
+        copy_submission(source, dest, "a", "s")
         before = _grades(dest)
         with sqlite3.connect(tmp_path / "scratch.db") as db:  # graded again: 1, 0 and 2 points
             db.execute("UPDATE grade SET auto_score = (auto_score + 2) % 3")
@@ -118,5 +126,5 @@ def test_a_database_failing_midway_keeps_nothing_of_the_submission(gradebooks, t
                            BEGIN SELECT RAISE(ABORT, 'the disk is gone'); END""")
     with pytest.raises(Exception, match="the disk is gone"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        copy_submission(source, dest, "default_course", "a", "s")
+        copy_submission(source, dest, "a", "s")
     assert _grades(dest) == (before if existing else None)
