@@ -133,3 +133,20 @@ def course_graders(tmp_path_factory):
     from test_course import Graders
 
     return Graders(tmp_path_factory.mktemp("graders"))
+
+
+@pytest.fixture(scope="session")
+def lesson():
+    """tests/test_grading.py's lesson (test_grading.Lesson), shared with test_grading_dask.py."""
+    from test_grading import SOURCE, Lesson, _read
+
+    return Lesson(_read(SOURCE))
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """The course test_grading.py and test_grading_dask.py copy for each run: their lesson
+    generated, its references computed (test_grading.make_template), once per session."""
+    from test_grading import make_template
+
+    return make_template(tmp_path_factory.mktemp("course-template"))

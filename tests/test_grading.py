@@ -617,39 +617,24 @@ class Class:
         return self.root / step / student / LESSON / f"{LESSON}.ipynb"
 
 
-@pytest.fixture(scope="session")
-def lesson():
-    return Lesson(_read(SOURCE))
-
-
-# The session's template, made once: tests/test_grading_dask.py imports the fixture, and a
-# session fixture imported into another module would otherwise run again there.
-_TEMPLATE = {}
-_TEMPLATE_LOCK = threading.Lock()
-
-
-@pytest.fixture(scope="session")
-def template(tmp_path_factory):
-    """A course with LESSON generated: nbgrader_config.py, solutions/LESSON, course/, gradebook;
-    and, where there is a sandbox, LESSON's references in .judge-cache/ (what the probes return
-    on the solution), computed once here by the grader's preflight (the solution graded twice,
-    full marks both times) instead of once in every course copy. The runs that test the
-    preflight itself, or grading without a sandbox, remove them from their copy (_uncached)."""
-    with _TEMPLATE_LOCK:
-        if "root" not in _TEMPLATE:
-            root = tmp_path_factory.mktemp("course-template")
-            shutil.copy2(ROOT / "nbgrader_config.py", root)
-            shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
-            _nbgrader(root, "generate_assignment", LESSON, "--force")
-            if SANDBOX:
-                result = _run(["-c", "import sys; from autograd_course.grading import Course, "
-                               "preflight_judge; preflight_judge(Course(), sys.argv[1], "
-                               "sys.argv[2:])", LESSON, f"--Execute.timeout={TIMEOUT}",
-                               f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}"], root)
-                if result.returncode != 0:  # each run computes them, and says what fails
-                    shutil.rmtree(root / ".judge-cache", ignore_errors=True)
-            _TEMPLATE["root"] = root
-        return _TEMPLATE["root"]
+def make_template(root):
+    """A course in root with LESSON generated: nbgrader_config.py, solutions/LESSON, course/,
+    gradebook; and, where there is a sandbox, LESSON's references in .judge-cache/ (what the
+    probes return on the solution), computed once here by the grader's preflight (the solution
+    graded twice, full marks both times) instead of once in every course copy. The runs that
+    test the preflight itself, or grading without a sandbox, remove them from their copy
+    (_uncached). conftest.py's session fixture ``template`` makes it."""
+    shutil.copy2(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "solutions" / LESSON, root / "solutions" / LESSON)
+    _nbgrader(root, "generate_assignment", LESSON, "--force")
+    if SANDBOX:
+        result = _run(["-c", "import sys; from autograd_course.grading import Course, "
+                       "preflight_judge; preflight_judge(Course(), sys.argv[1], sys.argv[2:])",
+                       LESSON, f"--Execute.timeout={TIMEOUT}",
+                       f"--JudgeExecute.submission_timeout={SUBMISSION_CAP}"], root)
+        if result.returncode != 0:  # each run computes them, and says what fails
+            shutil.rmtree(root / ".judge-cache", ignore_errors=True)
+    return root
 
 
 def _uncached(c):
