@@ -106,17 +106,19 @@ def write_out(name, out, result):
     return out
 
 
-def record_op(node_cls, inputs, out, *, save=False, **kept):
+def record_op(node_cls, inputs, out, *, save_inputs=False, save_output=False, **kept):
     """``out``, computed from the tensors ``inputs``, recorded if a gradient is needed: a
-    ``node_cls`` node that keeps the values ``kept`` (a dimension, an index, a shape ...) and, if
-    ``save``, the inputs and the result. The ops of ``indexing.py``, ``layout.py``,
-    ``matrix.py`` and ``scan.py`` record themselves here, with the steps of ``record``."""
+    ``node_cls`` node that keeps the values ``kept`` (a dimension, an index, a shape ...) and,
+    if asked, the inputs and the result. The ops of ``indexing.py``, ``layout.py``,
+    ``matrix.py``, ``scan.py`` and ``softmax.py`` record themselves here, with the steps of
+    ``record``."""
     if needs_grad(*inputs):
         node = node_cls(*inputs)
         for name, value in kept.items():
             setattr(node, name, value)
-        if save:
+        if save_inputs:
             node.save_for_backward(*inputs)
+        if save_output:
             node.save_output(out)
         record(node, out)
     if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)

@@ -438,8 +438,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     x, d, idx = _scatter_args(input, dim, index, src, "scatter")
     data = _reduced(x, d, idx, src._data, reduce, include_self)
     out = Tensor._make(data, False, None, input._dev)
-    return record_op(ScatterReduceBackward0, (input, src), out, save=True, dim=d, index=idx,
-                     reduce=reduce, include_self=include_self, src_shape=src._data.shape)
+    return record_op(ScatterReduceBackward0, (input, src), out, save_inputs=True,
+                     save_output=True, dim=d, index=idx, reduce=reduce,
+                     include_self=include_self, src_shape=src._data.shape)
 
 
 def scatter_reduce_(input, dim, index, src, reduce, *, include_self=True):

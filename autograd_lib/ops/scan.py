@@ -127,4 +127,5 @@ def cumprod(input, dim=None, *, dtype=None, axis=None):
     x, d = _scan_input("cumprod", input, dim, dtype, axis)
     data = xp_of(x).cumprod(x, axis=d) if x.ndim else x.copy()
     out = Tensor._make(data.astype(x.dtype, copy=False), False, None, input._dev)
-    return record_op(CumprodBackward0, (input,), out, save=True, dim=d)
+    return record_op(CumprodBackward0, (input,), out, save_inputs=True, save_output=True,
+                     dim=d)

@@ -6,14 +6,14 @@ log_softmax:  l = x - max - log(sum(exp(x - max)))
               dl = grad - exp(l) * sum(grad)
 
 Both record themselves as ``autograd.Function.apply`` does (see ``record`` in
-``autograd/graph.py``), in ``_record_softmax``: the result tensor, then, if a gradient is
-needed, the node, the dimension and the result it keeps, ``record``.
+``autograd/graph.py``), in ``record_op`` (``_common.py``): the result tensor, then, if a
+gradient is needed, the node, the dimension and the result it keeps, ``record``.
 """
 
-from ..autograd.graph import Node, needs_grad, record
+from ..autograd.graph import Node
 from ..tensor import Tensor
 from . import _common as either  # backward formulas' helpers: each takes an array or a tensor
-from ._common import _dual, forward, normalize_dims, xp_of
+from ._common import normalize_dims, record_op, xp_of
 
 
 def _shifted(input, dim, dtype, name):
@@ -28,21 +28,6 @@ def _shifted(input, dim, dtype, name):
         raise NotImplementedError(
             f'"{kernel}" not implemented for \'{input.dtype.scalar_type}\'')
     return x - x.max(axis=d, keepdims=True), d, xp_of(x)
-
-
-def _record_softmax(node_cls, input, data, d):
-    """The result (``data``) as a tensor, recorded if a gradient is needed: a ``node_cls`` node
-    that keeps the dimension ``d`` and the result. Both ops record themselves here, with the
-    steps of ``record`` in ``autograd/graph.py``."""
-    out = Tensor._make(data, False, None, input._dev)
-    if needs_grad(input):
-        node = node_cls(input)
-        node.dim = d
-        node.save_output(out)
-        record(node, out)
-    if _dual.active:  # forward-mode AD: the result's tangent (autograd/forward_ad.py)
-        forward(node_cls, (input,), out, dim=d)
-    return out
 
 
 class SoftmaxBackward0(Node):
@@ -62,7 +47,8 @@ class SoftmaxBackward0(Node):
 def softmax(input, dim=None, dtype=None, *, axis=None):
     shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype, "softmax")
     e = xp.exp(shifted)
-    return _record_softmax(SoftmaxBackward0, input, e / e.sum(axis=d, keepdims=True), d)
+    out = Tensor._make(e / e.sum(axis=d, keepdims=True), False, None, input._dev)
+    return record_op(SoftmaxBackward0, (input,), out, save_output=True, dim=d)
 
 
 class LogSoftmaxBackward0(Node):
@@ -82,4 +68,5 @@ class LogSoftmaxBackward0(Node):
 def log_softmax(input, dim=None, dtype=None, *, axis=None):
     shifted, d, xp = _shifted(input, dim if axis is None else axis, dtype, "log_softmax")
     data = shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True))
-    return _record_softmax(LogSoftmaxBackward0, input, data, d)
+    out = Tensor._make(data, False, None, input._dev)
+    return record_op(LogSoftmaxBackward0, (input,), out, save_output=True, dim=d)
