@@ -30,8 +30,8 @@ How it works here:
   the inputs, then the op's result. It runs with forward mode off (the formula's own ops carry
   no tangents) and in the current grad mode, so a tangent of inputs that require grad is itself
   recorded and can be differentiated by ``backward()``. A one-input elementwise op's node class
-  says ``jvp = auto_element_wise`` (``ops/elementwise.py``): its backward formula, applied to
-  the tangent.
+  derives from ``ElementWise``, whose ``jvp = auto_element_wise`` (``ops/elementwise.py``): its
+  backward formula, applied to the tangent.
 * Ops made of other ops need nothing: their parts carry the tangents.
 * In-place ops (``x.mul_(2)``) give ``x`` the result's tangent, written into ``x``'s old tangent
   so that views see it; ``zero_()`` and ``fill_(number)`` give a zero tangent, ``copy_(src)``
