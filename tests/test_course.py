@@ -238,9 +238,6 @@ class Jobs:
         self.futures = {}
         self.lock = threading.Lock()
 
-    def grader(self, name, judge_cache=None):
-        return self.graders.get(name, judge_cache)
-
     def _work(self, kind, lesson):
         if kind == "strict":
             return _nbval(SOLUTIONS / lesson / f"{lesson}.ipynb", "--nbval")
@@ -248,13 +245,13 @@ class Jobs:
             notebook = COURSE / lesson / f"{lesson}.ipynb"
             return _nbval(notebook, "--nbval-lax") if notebook.is_file() else None
         if kind == "generate":
-            return self.grader(lesson).generate(lesson)
+            return self.graders.get(lesson).generate(lesson)
         if kind == "grade":
-            return _grade(self.grader(lesson), lesson)
+            return _grade(self.graders.get(lesson), lesson)
         if kind == "hang":  # its own repository: it must not wait for, or disturb, the others
             # (the lesson's references it reads from the lesson's repository: computed once)
-            cache = self.grader(lesson).root / ".judge-cache"
-            return _hang(self.grader(f"{lesson}-hang", judge_cache=cache), lesson)
+            cache = self.graders.get(lesson).root / ".judge-cache"
+            return _hang(self.graders.get(f"{lesson}-hang", judge_cache=cache), lesson)
         raise ValueError(kind)
 
     def start(self, kind, lesson):
