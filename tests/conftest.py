@@ -135,6 +135,23 @@ def course_graders(tmp_path_factory):
     return Graders(tmp_path_factory.mktemp("graders"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def jobs(request):
+    """tests/test_course.py's slow jobs (test_course.Jobs: each lesson's nbval runs, generated
+    copy and grades), started with the session rather than with that module, when some of its
+    tests are selected (else None). Their two threads then fill the time the modules before it
+    leave a core idle: test_binder.py's pip install, test_browser.py's waits on a browser."""
+    items = request.session.items
+    if not any(getattr(getattr(i, "module", None), "__name__", "") == "test_course" for i in items):
+        yield None
+        return
+    from test_course import start_jobs
+
+    runner = start_jobs(items, request.getfixturevalue("course_graders"))
+    yield runner
+    runner.pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="session")
 def lesson():
     """tests/test_grading.py's lesson (test_grading.Lesson), shared with test_grading_dask.py."""

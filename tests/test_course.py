@@ -20,8 +20,9 @@ whose answer cell did not finish zero).
 
 nbval and nbgrader run in subprocesses, with this interpreter, so that their kernels and
 plugins stay out of this pytest session. They are slow (a kernel per notebook), so the jobs the
-selected tests need are started at once, a few in parallel (``COURSE_TEST_JOBS``, default: the
-number of CPUs, at most 8), and each test waits for its own. Every lesson is graded in its own
+selected tests need are started when the session starts (conftest.py's ``jobs``), a few in
+parallel (``COURSE_TEST_JOBS``, default: the number of CPUs, at most 8), and each test waits for
+its own. Every lesson is graded in its own
 scratch copy of the repository, so parallel nbgrader runs never share a gradebook.
 """
 
@@ -275,22 +276,21 @@ _KIND = {
 }
 
 
-@pytest.fixture(scope="session")
-def jobs(request, course_graders):
-    """Start the jobs of all the selected tests of this file, in the order they will run."""
+def start_jobs(items, graders):
+    """Start the jobs of the selected tests (``items``) of this file, in the order they will
+    run. conftest.py's session fixture ``jobs`` calls it when the session starts."""
     # On a fresh machine Matplotlib's first import writes "Matplotlib is building the font
     # cache" to stderr: a cell output that nbval would report as a difference. Build it first.
     _run(["-c", "import matplotlib.pyplot"], cwd=ROOT, timeout=300)
-    runner = Jobs(course_graders)
-    for item in request.session.items:
+    runner = Jobs(graders)
+    for item in items:
         kind = _KIND.get(getattr(item, "originalname", None))
         if kind and item.module.__name__ == __name__:
             params = getattr(getattr(item, "callspec", None), "params", {})
             lesson = params.get("lesson", LESSONS[0] if LESSONS else None)
             if lesson:
                 runner.start(kind, lesson)
-    yield runner
-    runner.pool.shutdown(wait=True, cancel_futures=True)
+    return runner
 
 
 # -- nbval --------------------------------------------------------------------------------------
