@@ -22,8 +22,8 @@ nbval and nbgrader run in subprocesses, with this interpreter, so that their ker
 plugins stay out of this pytest session. They are slow (a kernel per notebook), so the jobs the
 selected tests need are started when the session starts (conftest.py's ``jobs``), a few in
 parallel (``COURSE_TEST_JOBS``, default: the number of CPUs, at most 8), and each test waits for
-its own. Every lesson is graded in its own
-scratch copy of the repository, so parallel nbgrader runs never share a gradebook.
+its own. Every lesson is graded in its own scratch copy of the repository, so parallel nbgrader
+runs never share a gradebook.
 """
 
 import json
