@@ -341,6 +341,32 @@ def test_module_and_optimizer_zero_grad_agree():
         assert [p.grad for p in model.parameters()] == [None, None]
 
 
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_tensors_and_nodes_keep_cpythons_fast_attribute_reads():
+    """No ``__getattr__``/``__getattribute__`` on Tensor or any node class: with one, CPython
+    reads every attribute of every instance the slow way (W1b 13% slower when Node had a
+    ``__getattr__``; docs/performance.md, row 33). ``_saved_<name>`` are properties instead."""
+    from autograd_lib.autograd.graph import Node
+
+    autograd_lib.autograd.Function  # noqa: B018 - the Function node classes are loaded too
+    classes = [autograd_lib.Tensor, Node, *_subclasses(Node)]
+    assert len(classes) > 100
+    slow = [c.__qualname__ for c in classes
+            if "__getattr__" in vars(c) or "__getattribute__" in vars(c)]
+    assert not slow, slow
+    x = autograd_lib.tensor([1.0, 2.0], requires_grad=True)
+    node = (x * x.exp()).grad_fn  # MulBackward0 saves other, then self
+    assert node._saved_self is x and node._saved_other._grad_fn is not None
+    assert node._raw_saved_self.unpack() is x
+    with pytest.raises(AttributeError, match="'MulBackward0' object has no attribute '_saved_x'"):
+        node._saved_x  # noqa: B018
+
+
 # -- the report: python tests/test_structure.py ----------------------------------------------------
 
 
