@@ -152,6 +152,28 @@ def jobs(request):
     runner.pool.shutdown(wait=True, cancel_futures=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def grading_runs(request, tmp_path_factory):
+    """tests/test_grading.py's runs (test_grading.Runs), when some of its tests are selected
+    (else None). Its plain run, plain nbgrader grading the whole class one submission at a
+    time, starts with the session: it takes about 5 minutes, most of them waiting on the
+    students who sleep or loop until a time limit stops them, so it runs beside the modules
+    before test_grading.py instead of holding up that one. The other runs, each with two
+    workers, start with test_grading.py (its ``runs`` fixture)."""
+    items = request.session.items
+    if not any(getattr(getattr(i, "module", None), "__name__", "") == "test_grading"
+               for i in items):
+        yield None
+        return
+    from test_grading import start_runs
+
+    runs = start_runs(items, request.getfixturevalue("template"),
+                      request.getfixturevalue("lesson"), tmp_path_factory.mktemp("grading"),
+                      only={"plain"})
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(scope="session")
 def lesson():
     """tests/test_grading.py's lesson (test_grading.Lesson), shared with test_grading_dask.py."""

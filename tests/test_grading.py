@@ -662,6 +662,16 @@ class Runs:
     def result(self, name):
         return self.start(name).result()
 
+    def start_selected(self, items, only=None):
+        """Start the runs that the selected tests of this file need (all, or those in ``only``)."""
+        for item in items:
+            if item.module.__name__ != __name__:
+                continue
+            for prefix, name in _RUN_OF:
+                if (item.name.startswith(prefix) and (only is None or name in only)
+                        and (SANDBOX or name not in _NEEDS_SANDBOX)):
+                    self.start(name)
+
     def _plain(self):
         """`nbgrader autograde`, `generate_feedback` and `export` on the whole class."""
         c = Class(self.template, self.scratch / "plain", self.lesson)
@@ -857,7 +867,7 @@ _NEEDS_SANDBOX = {"plain", "parallel", "limits", "formgrader", "exchange", "stuc
                   "other_checkout", "broken_library"}
 
 
-_SESSION_RUNS = []  # the runs fixture's Runs, for session_run
+_SESSION_RUNS = []  # start_runs' Runs, for session_run
 
 
 def session_run(name):
@@ -875,18 +885,22 @@ def session_run(name):
     return None
 
 
-@pytest.fixture(scope="session")
-def runs(request, template, lesson, tmp_path_factory):
-    r = Runs(template, tmp_path_factory.mktemp("grading"), lesson)
+def start_runs(items, template, lesson, scratch, only=None):
+    """A ``Runs`` with the runs of the selected tests (``items``) of this file started, the
+    longest first (``only``: of these names only). conftest.py's session fixture
+    ``grading_runs`` calls it when the session starts, for the plain run alone."""
+    r = Runs(template, scratch, lesson)
     _SESSION_RUNS.append(r)
-    for item in request.session.items:
-        if item.module.__name__ != __name__:
-            continue
-        for prefix, name in _RUN_OF:
-            if item.name.startswith(prefix) and (SANDBOX or name not in _NEEDS_SANDBOX):
-                r.start(name)
-    yield r
-    r.pool.shutdown(wait=True, cancel_futures=True)
+    r.start_selected(items, only)
+    return r
+
+
+@pytest.fixture(scope="session")
+def runs(request, grading_runs):
+    """The session's runs (conftest.py's ``grading_runs``, whose plain run started with the
+    session); the other runs of the selected tests start now, with this file."""
+    grading_runs.start_selected(request.session.items)
+    return grading_runs
 
 
 # -- the class, graded by plain nbgrader and by `autograd-course grade` -----------------------
