@@ -135,6 +135,12 @@ def course_graders(tmp_path_factory):
     return Graders(tmp_path_factory.mktemp("graders"))
 
 
+def _selects(items, module):
+    """Is some selected test (of ``items``) in the test module named ``module``? (Asked without
+    importing it: the library pass never imports the slow modules.)"""
+    return any(getattr(getattr(i, "module", None), "__name__", "") == module for i in items)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def jobs(request):
     """tests/test_course.py's slow jobs (test_course.Jobs: each lesson's nbval runs, generated
@@ -142,7 +148,7 @@ def jobs(request):
     tests are selected (else None). Their two threads then fill the time the modules before it
     leave a core idle: test_binder.py's pip install, test_browser.py's waits on a browser."""
     items = request.session.items
-    if not any(getattr(getattr(i, "module", None), "__name__", "") == "test_course" for i in items):
+    if not _selects(items, "test_course"):
         yield None
         return
     from test_course import start_jobs
@@ -161,8 +167,7 @@ def grading_runs(request, tmp_path_factory):
     before test_grading.py instead of holding up that one. The other runs, each with two
     workers, start with test_grading.py (its ``runs`` fixture)."""
     items = request.session.items
-    if not any(getattr(getattr(i, "module", None), "__name__", "") == "test_grading"
-               for i in items):
+    if not _selects(items, "test_grading"):
         yield None
         return
     from test_grading import start_runs
